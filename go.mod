@@ -1,0 +1,3 @@
+module github.com/socledger/socledger
+
+go 1.26
