@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"fmt"
+	"hash"
 )
 
 // EventID is an event's UUID.
@@ -66,23 +67,41 @@ func (h Hash) IsZero() bool { return h == Hash{} }
 // data, the metadata and prev. The hash is computed where the revision is
 // assigned, so concurrent appends cannot fork a chain.
 func ChainHash(stream string, seq uint64, eventType string, data, metadata []byte, prev Hash) Hash {
-	h := sha256.New()
-	var n [8]byte
-	field := func(b []byte) {
-		binary.BigEndian.PutUint64(n[:], uint64(len(b)))
-		h.Write(n[:])
-		h.Write(b)
+	var c ChainHasher
+	return c.Sum(stream, seq, eventType, data, metadata, prev)
+}
+
+// ChainHasher computes ChainHash values, reusing its state between calls.
+// The zero value is ready to use; it is not safe for concurrent use.
+type ChainHasher struct {
+	h   hash.Hash
+	buf []byte
+}
+
+// Sum returns ChainHash(stream, seq, eventType, data, metadata, prev).
+func (c *ChainHasher) Sum(stream string, seq uint64, eventType string, data, metadata []byte, prev Hash) Hash {
+	if c.h == nil {
+		c.h = sha256.New()
 	}
-	field([]byte(stream))
-	binary.BigEndian.PutUint64(n[:], 8)
-	h.Write(n[:])
-	binary.BigEndian.PutUint64(n[:], seq)
-	h.Write(n[:])
-	field([]byte(eventType))
-	field(data)
-	field(metadata)
-	field(prev[:])
+	c.h.Reset()
+	b := c.buf[:0]
+	b = binary.BigEndian.AppendUint64(b, uint64(len(stream)))
+	b = append(b, stream...)
+	b = binary.BigEndian.AppendUint64(b, 8)
+	b = binary.BigEndian.AppendUint64(b, seq)
+	b = binary.BigEndian.AppendUint64(b, uint64(len(eventType)))
+	b = append(b, eventType...)
+	b = binary.BigEndian.AppendUint64(b, uint64(len(data)))
+	c.h.Write(b)
+	c.h.Write(data)
+	b = binary.BigEndian.AppendUint64(b[:0], uint64(len(metadata)))
+	c.h.Write(b)
+	c.h.Write(metadata)
+	b = binary.BigEndian.AppendUint64(b[:0], uint64(len(prev)))
+	b = append(b, prev[:]...)
+	c.h.Write(b)
+	c.buf = b
 	var out Hash
-	h.Sum(out[:0])
+	c.h.Sum(out[:0])
 	return out
 }

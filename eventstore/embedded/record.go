@@ -1,0 +1,168 @@
+package embedded
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"hash/crc32"
+
+	"github.com/socledger/socledger/eventstore"
+)
+
+// Record framing. Every record starts on an 8-byte boundary of its segment:
+//
+//	header  u32 body length, u32 CRC-32C (Castagnoli) of the length bytes and the body
+//	body    fixed part (recordFixed bytes, below), then stream, type, data, metadata
+//	padding zeros up to the next multiple of 8 (not covered by the CRC)
+//
+// Fixed part of the body, little endian:
+//
+//	0   u8   kind (kindEvent)
+//	1   u8   reserved, 0
+//	2   u16  stream name length
+//	4   u16  event type length
+//	6   u16  reserved, 0
+//	8   u32  data length
+//	12  u32  metadata length
+//	16  u64  position (the record's own global position)
+//	24  u64  batch start (position of the first record of its group commit)
+//	32  u64  revision in its stream
+//	40  i64  created, Unix nanoseconds
+//	48  [16] event ID
+//	64  [32] prev (hash chain)
+//	96  [32] hash (hash chain)
+//
+// A record carries its own position so that a segment can later be rewritten
+// without some records (retention) while every remaining record keeps its
+// position, and so that a stale record left at an old place by a torn write is
+// never mistaken for a record at a new place. The batch start lets recovery
+// tell a torn final group commit (damage followed only by records of the same
+// batch) from damage in the middle of the log.
+const (
+	headerSize  = 8
+	recordFixed = 128
+	kindEvent   = 1
+	alignment   = 8
+)
+
+var castagnoli = crc32.MakeTable(crc32.Castagnoli)
+
+// recordSize is the framed, aligned size of a record with the given variable
+// part lengths.
+func recordSize(stream, typ, data, meta int) int {
+	return align(headerSize + recordFixed + stream + typ + data + meta)
+}
+
+func align(n int) int { return (n + alignment - 1) &^ (alignment - 1) }
+
+// recordMeta is the decoded fixed part of a record.
+type recordMeta struct {
+	position   uint64
+	batchStart uint64
+	revision   uint64
+	created    int64
+	id         eventstore.EventID
+	prev, hash eventstore.Hash
+}
+
+// appendRecord appends the framed record to dst and returns it.
+func appendRecord(dst []byte, m *recordMeta, stream, typ string, data, meta []byte) []byte {
+	bodyLen := recordFixed + len(stream) + len(typ) + len(data) + len(meta)
+	start := len(dst)
+	total := align(headerSize + bodyLen)
+	dst = append(dst, make([]byte, total)...)
+	rec := dst[start : start+total]
+	body := rec[headerSize : headerSize+bodyLen]
+	binary.LittleEndian.PutUint32(rec[0:], uint32(bodyLen))
+	body[0] = kindEvent
+	binary.LittleEndian.PutUint16(body[2:], uint16(len(stream)))
+	binary.LittleEndian.PutUint16(body[4:], uint16(len(typ)))
+	binary.LittleEndian.PutUint32(body[8:], uint32(len(data)))
+	binary.LittleEndian.PutUint32(body[12:], uint32(len(meta)))
+	binary.LittleEndian.PutUint64(body[16:], m.position)
+	binary.LittleEndian.PutUint64(body[24:], m.batchStart)
+	binary.LittleEndian.PutUint64(body[32:], m.revision)
+	binary.LittleEndian.PutUint64(body[40:], uint64(m.created))
+	copy(body[48:64], m.id[:])
+	copy(body[64:96], m.prev[:])
+	copy(body[96:128], m.hash[:])
+	n := recordFixed
+	n += copy(body[n:], stream)
+	n += copy(body[n:], typ)
+	n += copy(body[n:], data)
+	copy(body[n:], meta)
+	crc := crc32.Update(crc32.Checksum(rec[0:4], castagnoli), castagnoli, body)
+	binary.LittleEndian.PutUint32(rec[4:], crc)
+	return dst
+}
+
+// errNoRecord: the bytes at this place are not a valid record (zeros, a torn
+// or damaged record).
+var errNoRecord = errors.New("no valid record")
+
+// parsedRecord is a record decoded from a buffer; its byte slices alias the
+// buffer.
+type parsedRecord struct {
+	recordMeta
+	stream, typ, data, meta []byte
+	size                    int // framed, aligned size
+}
+
+// frameSize reads a record header and returns the framed size it announces,
+// or errNoRecord when the header cannot start a record. maxBody bounds the
+// body length.
+func frameSize(hdr []byte, maxBody int) (int, error) {
+	bodyLen := int(binary.LittleEndian.Uint32(hdr[0:4]))
+	if bodyLen < recordFixed || bodyLen > maxBody {
+		return 0, errNoRecord
+	}
+	return align(headerSize + bodyLen), nil
+}
+
+// parseRecord decodes the record at the start of buf, which must hold the
+// whole framed record (frameSize bytes). It checks the CRC, the structure and
+// that the record's stored position is wantPos.
+func parseRecord(buf []byte, wantPos uint64, r *parsedRecord) error {
+	if len(buf) < headerSize+recordFixed {
+		return errNoRecord
+	}
+	bodyLen := int(binary.LittleEndian.Uint32(buf[0:4]))
+	if bodyLen < recordFixed || headerSize+bodyLen > len(buf) {
+		return errNoRecord
+	}
+	body := buf[headerSize : headerSize+bodyLen]
+	crc := crc32.Update(crc32.Checksum(buf[0:4], castagnoli), castagnoli, body)
+	if crc != binary.LittleEndian.Uint32(buf[4:8]) {
+		return errNoRecord
+	}
+	if body[0] != kindEvent {
+		return fmt.Errorf("%w: unknown record kind %d", errNoRecord, body[0])
+	}
+	sl := int(binary.LittleEndian.Uint16(body[2:]))
+	tl := int(binary.LittleEndian.Uint16(body[4:]))
+	dl := int(binary.LittleEndian.Uint32(body[8:]))
+	ml := int(binary.LittleEndian.Uint32(body[12:]))
+	if recordFixed+sl+tl+dl+ml != bodyLen {
+		return fmt.Errorf("%w: field lengths do not add up", errNoRecord)
+	}
+	r.position = binary.LittleEndian.Uint64(body[16:])
+	if r.position != wantPos {
+		return fmt.Errorf("%w: record says position %d", errNoRecord, r.position)
+	}
+	r.batchStart = binary.LittleEndian.Uint64(body[24:])
+	r.revision = binary.LittleEndian.Uint64(body[32:])
+	r.created = int64(binary.LittleEndian.Uint64(body[40:]))
+	copy(r.id[:], body[48:64])
+	copy(r.prev[:], body[64:96])
+	copy(r.hash[:], body[96:128])
+	n := recordFixed
+	r.stream = body[n : n+sl : n+sl]
+	n += sl
+	r.typ = body[n : n+tl : n+tl]
+	n += tl
+	r.data = body[n : n+dl : n+dl]
+	n += dl
+	r.meta = body[n : n+ml : n+ml]
+	r.size = align(headerSize + bodyLen)
+	return nil
+}

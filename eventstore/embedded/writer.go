@@ -1,0 +1,393 @@
+package embedded
+
+import (
+	"context"
+	"fmt"
+	"runtime"
+	"sync"
+	"time"
+
+	"github.com/socledger/socledger/eventstore"
+)
+
+// appendReq is one Append waiting for the writer.
+type appendReq struct {
+	ctx      context.Context
+	stream   string
+	expected eventstore.ExpectedRevision
+	events   []eventstore.EventData
+	size     int
+	done     chan appendResp
+}
+
+type appendResp struct {
+	res eventstore.AppendResult
+	err error
+}
+
+var reqPool = sync.Pool{New: func() any { return &appendReq{done: make(chan appendResp, 1)} }}
+
+func newAppendReq(ctx context.Context, stream string, expected eventstore.ExpectedRevision, events []eventstore.EventData, size int) *appendReq {
+	r := reqPool.Get().(*appendReq)
+	r.ctx, r.stream, r.expected, r.events, r.size = ctx, stream, expected, events, size
+	return r
+}
+
+func (r *appendReq) release() {
+	r.ctx, r.events = nil, nil
+	reqPool.Put(r)
+}
+
+// pendingStream is a stream's state as the batch being built leaves it.
+type pendingStream struct {
+	entry     *streamEntry // nil for a stream this batch creates
+	name      string
+	rev       int64 // last revision, -1 for none
+	last      eventstore.Hash
+	positions []uint64 // positions this batch adds
+}
+
+func (p *pendingStream) actual() eventstore.ExpectedRevision {
+	if p.rev < 0 {
+		return eventstore.NoStream
+	}
+	return eventstore.Exact(uint64(p.rev))
+}
+
+type reply struct {
+	req  *appendReq
+	resp appendResp
+}
+
+// writer is the state of the single writer goroutine.
+type writer struct {
+	s        *Store
+	seg      *segment
+	off      int64 // file offset in seg where the next flush writes
+	buf      []byte
+	flushPos []uint64 // positions of the records in buf
+	pending  map[string]*pendingStream
+	order    []*pendingStream
+	replies  []reply
+	batch    []*appendReq
+	hasher   eventstore.ChainHasher
+	created  int64
+	// batchStart is the position of the first record of the current flush.
+	batchStart uint64
+	// group commit pacing
+	lastBatch int
+	syncTime  time.Duration
+}
+
+func (w *writer) init(s *Store) {
+	w.s = s
+	w.seg = s.segs[len(s.segs)-1]
+	w.off = int64(s.durable - w.seg.base)
+	w.pending = make(map[string]*pendingStream)
+	w.syncTime = 100 * time.Microsecond
+}
+
+func (s *Store) runWriter() {
+	defer close(s.writerDone)
+	w := &s.w
+	for first := range s.reqs {
+		more := w.collect(first)
+		w.created = s.now().UnixNano()
+		for _, r := range w.batch {
+			w.handle(r)
+		}
+		w.flush()
+		if !more {
+			break
+		}
+	}
+	// Closed: every request still queued was taken above (the channel is
+	// closed only when no Append is sending).
+}
+
+// collect gathers a group of requests after first. Appenders acknowledged
+// by the previous group come straight back; waiting briefly (a fraction of
+// an fsync) for as many as the previous group had lets them share the next
+// fsync instead of alternating between a small and a large group. It
+// returns false when the queue is closed.
+func (w *writer) collect(first *appendReq) bool {
+	w.batch = append(w.batch[:0], first)
+	bytes := first.size
+	var deadline time.Time
+	for bytes < w.s.maxBatchBytes && len(w.batch) < queueLen {
+		select {
+		case r, ok := <-w.s.reqs:
+			if !ok {
+				w.lastBatch = len(w.batch)
+				return false
+			}
+			w.batch = append(w.batch, r)
+			bytes += r.size
+			continue
+		default:
+		}
+		if len(w.batch) >= w.lastBatch {
+			break
+		}
+		now := time.Now()
+		if deadline.IsZero() {
+			deadline = now.Add(min(w.syncTime/2, 500*time.Microsecond))
+		} else if now.After(deadline) {
+			break
+		}
+		runtime.Gosched()
+	}
+	w.lastBatch = len(w.batch)
+	return true
+}
+
+func (w *writer) respond(r *appendReq, res eventstore.AppendResult, err error) {
+	w.replies = append(w.replies, reply{req: r, resp: appendResp{res: res, err: err}})
+}
+
+func (w *writer) state(stream string) *pendingStream {
+	if p := w.pending[stream]; p != nil {
+		return p
+	}
+	p := &pendingStream{name: stream, rev: -1}
+	if e := w.s.streams[stream]; e != nil { // only the writer mutates the index
+		p.entry, p.name = e, e.name
+		p.rev = int64(len(e.positions)) - 1
+		p.last = e.last
+	}
+	w.pending[stream] = p
+	w.order = append(w.order, p)
+	return p
+}
+
+func (w *writer) handle(r *appendReq) {
+	s := w.s
+	if errp := s.failed.Load(); errp != nil {
+		w.respond(r, eventstore.AppendResult{}, *errp)
+		return
+	}
+	if err := r.ctx.Err(); err != nil {
+		w.respond(r, eventstore.AppendResult{}, fmt.Errorf("embedded: append to %q: %w", r.stream, err))
+		return
+	}
+	// Idempotent retry, checked before the expected revision.
+	var dups []int
+	var last dupVal
+	for i, ev := range r.events {
+		if v, ok := s.window.lookup(r.stream, ev.EventID); ok {
+			dups = append(dups, i)
+			if v.rev >= last.rev {
+				last = v
+			}
+		}
+	}
+	if len(dups) == len(r.events) {
+		w.respond(r, eventstore.AppendResult{Revision: last.rev, Position: pos(last.pos)}, nil)
+		return
+	}
+	if len(dups) > 0 {
+		w.respond(r, eventstore.AppendResult{}, &eventstore.PartialDuplicateError{Stream: r.stream, Duplicates: dups, Total: len(r.events)})
+		return
+	}
+	p := w.state(r.stream)
+	if actual := p.actual(); !r.expected.Allows(actual) {
+		if res, ok, err := w.retryBeyondWindow(p, r); err != nil || ok {
+			w.respond(r, res, err)
+			return
+		}
+		w.respond(r, eventstore.AppendResult{}, &eventstore.WrongExpectedVersionError{Stream: r.stream, Expected: r.expected, Actual: actual})
+		return
+	}
+	if w.off+int64(len(w.buf)+r.size) > s.segmentSize {
+		w.flush()
+		if err := w.rotate(); err != nil {
+			w.fail(err)
+			w.respond(r, eventstore.AppendResult{}, *s.failed.Load())
+			return
+		}
+		p = w.state(r.stream)
+	}
+	var res eventstore.AppendResult
+	for _, ev := range r.events {
+		position := w.seg.base + uint64(w.off) + uint64(len(w.buf))
+		if len(w.flushPos) == 0 {
+			w.batchStart = position
+		}
+		p.rev++
+		h := w.hasher.Sum(p.name, uint64(p.rev), ev.Type, ev.Data, ev.Metadata, p.last)
+		m := recordMeta{
+			position:   position,
+			batchStart: w.batchStart,
+			revision:   uint64(p.rev),
+			created:    w.created,
+			id:         ev.EventID,
+			prev:       p.last,
+			hash:       h,
+		}
+		w.buf = appendRecord(w.buf, &m, p.name, ev.Type, ev.Data, ev.Metadata)
+		p.last = h
+		p.positions = append(p.positions, position)
+		w.flushPos = append(w.flushPos, position)
+		s.window.add(p.name, ev.EventID, uint64(p.rev), position)
+		res = eventstore.AppendResult{Revision: uint64(p.rev), Position: pos(position)}
+	}
+	w.respond(r, res, nil)
+}
+
+// retryBeyondWindow recognises a retry whose events are no longer in the
+// idempotency window: with an exact expected revision (or NoStream), the
+// events right after it are compared by ID.
+func (w *writer) retryBeyondWindow(p *pendingStream, r *appendReq) (eventstore.AppendResult, bool, error) {
+	var start uint64
+	if rev, ok := r.expected.Revision(); ok {
+		start = rev + 1
+	} else if !r.expected.IsNoStream() {
+		return eventstore.AppendResult{}, false, nil
+	}
+	if p.entry == nil || start+uint64(len(r.events)) > uint64(len(p.entry.positions)) {
+		return eventstore.AppendResult{}, false, nil
+	}
+	rd := newChunkReader(w.s.segs, w.s.maxAppendSize)
+	var rec parsedRecord
+	for i, ev := range r.events {
+		if err := rd.read(p.entry.positions[start+uint64(i)], &rec); err != nil {
+			return eventstore.AppendResult{}, false, err
+		}
+		if rec.id != ev.EventID {
+			return eventstore.AppendResult{}, false, nil
+		}
+	}
+	lastRev := start + uint64(len(r.events)) - 1
+	return eventstore.AppendResult{Revision: lastRev, Position: pos(p.entry.positions[lastRev])}, true, nil
+}
+
+// flush writes and syncs the records built so far, publishes them and
+// answers the requests handled so far.
+func (w *writer) flush() {
+	s := w.s
+	if len(w.buf) > 0 && s.failed.Load() == nil {
+		start := time.Now()
+		_, err := w.seg.f.WriteAt(w.buf, w.off)
+		if err == nil {
+			err = w.seg.f.Sync()
+		}
+		if err != nil {
+			w.fail(fmt.Errorf("embedded: write %s at offset %d: %w", w.seg.name, w.off, err))
+		} else {
+			w.syncTime = (w.syncTime*7 + time.Since(start)) / 8
+			w.off += int64(len(w.buf))
+			w.publish()
+		}
+	}
+	w.buf = w.buf[:0]
+	w.flushPos = w.flushPos[:0]
+	clear(w.pending)
+	w.order = w.order[:0]
+	failed := s.failed.Load()
+	for i, rp := range w.replies {
+		if failed != nil && rp.resp.err == nil {
+			rp.resp = appendResp{err: *failed}
+		}
+		rp.req.done <- rp.resp
+		w.replies[i] = reply{}
+	}
+	w.replies = w.replies[:0]
+}
+
+func (w *writer) publish() {
+	s := w.s
+	s.mu.Lock()
+	for _, p := range w.order {
+		if len(p.positions) == 0 {
+			continue
+		}
+		e := p.entry
+		if e == nil {
+			e = &streamEntry{name: p.name}
+			s.streams[p.name] = e
+		}
+		e.positions = append(e.positions, p.positions...)
+		e.last = p.last
+	}
+	s.all = append(s.all, w.flushPos...)
+	s.durable = w.seg.base + uint64(w.off)
+	close(s.notify)
+	s.notify = make(chan struct{})
+	s.mu.Unlock()
+	s.writeHead()
+}
+
+// rotate seals the active segment and starts the next one at the position
+// right after its last record.
+func (w *writer) rotate() error {
+	s := w.s
+	if s.failed.Load() != nil {
+		return *s.failed.Load()
+	}
+	next := w.seg.base + uint64(w.off)
+	seg, err := createSegment(s.fs, s.logDir, next, s.segmentSize)
+	if err != nil {
+		return fmt.Errorf("embedded: seal segment %s: %w", w.seg.name, err)
+	}
+	s.mu.Lock()
+	s.segs = append(s.segs, seg)
+	s.durable = next + segHeaderSize
+	s.mu.Unlock()
+	w.seg, w.off = seg, segHeaderSize
+	// The checkpoint only shortens the next open; a failure is not fatal.
+	_ = s.writeCheckpoint()
+	return nil
+}
+
+// fail puts the store in the failed state: after a failed write or fsync
+// the durable state of the log is unknown until it is reopened.
+func (w *writer) fail(err error) {
+	err = fmt.Errorf("%w (the store accepts no more appends; reopen it to recover)", err)
+	w.s.failed.CompareAndSwap(nil, &err)
+}
+
+func pos(p uint64) eventstore.Position { return eventstore.Position{Commit: p, Prepare: p} }
+
+// window remembers the event IDs of the most recent events per stream to
+// recognise retried appends. Only the writer (and recovery, before it
+// starts) uses it.
+type window struct {
+	size int
+	ring []dupKey
+	next int
+	m    map[dupKey]dupVal
+}
+
+type dupKey struct {
+	stream string
+	id     eventstore.EventID
+}
+
+type dupVal struct {
+	rev, pos uint64
+	slot     int
+}
+
+func (w *window) add(stream string, id eventstore.EventID, rev, position uint64) {
+	if w.m == nil {
+		w.m = make(map[dupKey]dupVal)
+	}
+	k := dupKey{stream, id}
+	if len(w.ring) < w.size {
+		w.ring = append(w.ring, k)
+		w.m[k] = dupVal{rev: rev, pos: position, slot: len(w.ring) - 1}
+		return
+	}
+	old := w.ring[w.next]
+	if v, ok := w.m[old]; ok && v.slot == w.next {
+		delete(w.m, old)
+	}
+	w.ring[w.next] = k
+	w.m[k] = dupVal{rev: rev, pos: position, slot: w.next}
+	w.next = (w.next + 1) % w.size
+}
+
+func (w *window) lookup(stream string, id eventstore.EventID) (dupVal, bool) {
+	v, ok := w.m[dupKey{stream, id}]
+	return v, ok
+}
