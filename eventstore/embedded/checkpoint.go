@@ -9,6 +9,7 @@ import (
 	"os"
 	"path"
 	"slices"
+	"strings"
 )
 
 // The index checkpoint (file index.ckpt) saves the in-memory index so open
@@ -33,12 +34,58 @@ type checkpointStart struct {
 	offset   int64
 }
 
-// writeCheckpoint saves the index durably (temporary file, fsync, rename,
-// directory fsync). Called by the writer between flushes and by Close.
-func (s *Store) writeCheckpoint() error {
+// indexSnapshot is a consistent view of the index for a checkpoint. The
+// index only grows (positions are appended, never changed), so copying slice
+// headers under the lock is enough; the window is copied.
+type indexSnapshot struct {
+	durable uint64
+	bases   []uint64
+	streams []streamSnapshot
+	all     []uint64
+	window  []windowEntry
+}
+
+type streamSnapshot struct {
+	name      string
+	positions []uint64
+	last      [32]byte
+}
+
+type windowEntry struct {
+	k dupKey
+	v dupVal
+}
+
+// snapshot takes an indexSnapshot. Only the writer goroutine (or Close,
+// after it stopped) may call it: it reads the writer-owned window, and the
+// index must have nothing pending.
+func (s *Store) snapshot() *indexSnapshot {
 	s.mu.RLock()
-	b := s.encodeCheckpoint()
+	snap := &indexSnapshot{durable: s.durable, all: s.all, streams: make([]streamSnapshot, 0, len(s.streams))}
+	for _, seg := range s.segs {
+		snap.bases = append(snap.bases, seg.base)
+	}
+	for _, e := range s.streams {
+		snap.streams = append(snap.streams, streamSnapshot{name: e.name, positions: e.positions, last: e.last})
+	}
 	s.mu.RUnlock()
+	w := &s.window
+	ring := w.ring
+	if len(w.ring) == w.size {
+		ring = append(slices.Clone(w.ring[w.next:]), w.ring[:w.next]...)
+	}
+	for _, k := range ring {
+		if v, ok := w.m[k]; ok {
+			snap.window = append(snap.window, windowEntry{k, v})
+		}
+	}
+	return snap
+}
+
+// writeCheckpoint saves a snapshot durably (temporary file, fsync, rename,
+// directory fsync).
+func (s *Store) writeCheckpoint(snap *indexSnapshot) error {
+	b := snap.encode()
 	final := path.Join(s.dir, ckptFile)
 	tmp := final + tmpSuffix
 	f, err := s.fs.OpenFile(tmp, os.O_RDWR|os.O_CREATE|os.O_TRUNC, 0o644)
@@ -64,51 +111,37 @@ func (s *Store) writeCheckpoint() error {
 	return nil
 }
 
-func (s *Store) encodeCheckpoint() []byte {
-	b := make([]byte, 0, 64+len(s.all)*4+len(s.streams)*64)
+func (snap *indexSnapshot) encode() []byte {
+	b := make([]byte, 0, 64+len(snap.all)*4+len(snap.streams)*64)
 	b = append(b, ckptMagic...)
-	b = binary.LittleEndian.AppendUint64(b, s.durable)
-	b = binary.AppendUvarint(b, uint64(len(s.segs)))
-	for _, seg := range s.segs {
-		b = binary.AppendUvarint(b, seg.base)
+	b = binary.LittleEndian.AppendUint64(b, snap.durable)
+	b = binary.AppendUvarint(b, uint64(len(snap.bases)))
+	for _, base := range snap.bases {
+		b = binary.AppendUvarint(b, base)
 	}
-	names := make([]string, 0, len(s.streams))
-	for name := range s.streams {
-		names = append(names, name)
+	slices.SortFunc(snap.streams, func(a, b streamSnapshot) int { return strings.Compare(a.name, b.name) })
+	number := make(map[string]int, len(snap.streams))
+	b = binary.AppendUvarint(b, uint64(len(snap.streams)))
+	for i, st := range snap.streams {
+		number[st.name] = i
+		b = binary.AppendUvarint(b, uint64(len(st.name)))
+		b = append(b, st.name...)
+		b = appendDeltas(b, st.positions)
+		b = append(b, st.last[:]...)
 	}
-	slices.Sort(names)
-	number := make(map[string]int, len(names))
-	b = binary.AppendUvarint(b, uint64(len(names)))
-	for i, name := range names {
-		number[name] = i
-		e := s.streams[name]
-		b = binary.AppendUvarint(b, uint64(len(name)))
-		b = append(b, name...)
-		b = appendDeltas(b, e.positions)
-		b = append(b, e.last[:]...)
-	}
-	b = appendDeltas(b, s.all)
-	var entries []dupKey
-	if w := &s.window; len(w.ring) < w.size {
-		entries = w.ring
-	} else {
-		entries = append(slices.Clone(w.ring[w.next:]), w.ring[:w.next]...)
-	}
-	var live []dupKey
-	for _, k := range entries {
-		if _, ok := s.window.m[k]; ok {
-			if _, known := number[k.stream]; known {
-				live = append(live, k)
-			}
+	b = appendDeltas(b, snap.all)
+	var live []windowEntry
+	for _, e := range snap.window {
+		if _, known := number[e.k.stream]; known {
+			live = append(live, e)
 		}
 	}
 	b = binary.AppendUvarint(b, uint64(len(live)))
-	for _, k := range live {
-		v := s.window.m[k]
-		b = binary.AppendUvarint(b, uint64(number[k.stream]))
-		b = append(b, k.id[:]...)
-		b = binary.AppendUvarint(b, v.rev)
-		b = binary.AppendUvarint(b, v.pos)
+	for _, e := range live {
+		b = binary.AppendUvarint(b, uint64(number[e.k.stream]))
+		b = append(b, e.k.id[:]...)
+		b = binary.AppendUvarint(b, e.v.rev)
+		b = binary.AppendUvarint(b, e.v.pos)
 	}
 	return binary.LittleEndian.AppendUint32(b, crc32.Checksum(b, castagnoli))
 }

@@ -15,7 +15,7 @@ type Options struct {
 	// and reads see every event the writer has made durable.
 	ReadOnly bool
 	// SegmentSize is the size of each preallocated log segment file; 0 means
-	// 256 MiB. Minimum 64 KiB.
+	// 64 MiB. Minimum 64 KiB.
 	SegmentSize int64
 	// MaxEventSize limits type + data + metadata of one event; 0 means 4 MiB.
 	MaxEventSize int

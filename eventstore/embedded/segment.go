@@ -75,36 +75,63 @@ func checkSegHeader(h []byte, base uint64) error {
 	return nil
 }
 
-// createSegment creates and preallocates the segment with the given base,
-// durably: written under a temporary name, synced, renamed into place and its
-// directory synced, so a crash never leaves a half-made segment in the log.
-func createSegment(fsys vfs.FS, dir string, base uint64, size int64) (*segment, error) {
-	final := path.Join(dir, segmentFileName(base))
-	tmp := final + tmpSuffix
-	f, err := fsys.OpenFile(tmp, os.O_RDWR|os.O_CREATE|os.O_TRUNC, 0o644)
+// spareName is the temporary name of a segment file being prepared.
+const spareName = "spare" + tmpSuffix
+
+// prepareSegment creates the file of a future segment under a temporary
+// name and fills it with zeros that are written and synced, not merely
+// allocated: on ext4 a write into allocated-but-unwritten space changes the
+// extent tree, which makes every fdatasync commit the journal too.
+func prepareSegment(fsys vfs.FS, dir string, size int64) (vfs.File, error) {
+	name := path.Join(dir, spareName)
+	f, err := fsys.OpenFile(name, os.O_RDWR|os.O_CREATE|os.O_TRUNC, 0o644)
 	if err != nil {
-		return nil, fmt.Errorf("create segment %s: %w", tmp, err)
+		return nil, fmt.Errorf("prepare segment %s: %w", name, err)
 	}
-	fail := func(err error) (*segment, error) {
+	err = f.Allocate(size)
+	zeros := make([]byte, min(size, 1<<20))
+	for off := int64(0); err == nil && off < size; off += int64(len(zeros)) {
+		_, err = f.WriteAt(zeros[:min(int64(len(zeros)), size-off)], off)
+	}
+	if err == nil {
+		err = f.Sync()
+	}
+	if err != nil {
 		f.Close()
-		return nil, fmt.Errorf("create segment %s: %w", final, err)
+		return nil, fmt.Errorf("prepare segment %s: %w", name, err)
 	}
-	if err := f.Allocate(size); err != nil {
-		return fail(err)
+	return f, nil
+}
+
+// installSegment turns a prepared file into the segment with the given
+// base, durably: header written and synced, file renamed into place and the
+// directory synced, so a crash never leaves a half-made segment in the log.
+func installSegment(fsys vfs.FS, dir string, f vfs.File, base uint64, size int64) (*segment, error) {
+	final := path.Join(dir, segmentFileName(base))
+	_, err := f.WriteAt(encodeSegHeader(base, size), 0)
+	if err == nil {
+		err = f.Sync()
 	}
-	if _, err := f.WriteAt(encodeSegHeader(base, size), 0); err != nil {
-		return fail(err)
+	if err == nil {
+		err = fsys.Rename(path.Join(dir, spareName), final)
 	}
-	if err := f.Sync(); err != nil {
-		return fail(err)
+	if err == nil {
+		err = fsys.SyncDir(dir)
 	}
-	if err := fsys.Rename(tmp, final); err != nil {
-		return fail(err)
-	}
-	if err := fsys.SyncDir(dir); err != nil {
-		return fail(err)
+	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("install segment %s: %w", final, err)
 	}
 	return &segment{base: base, name: final, f: f}, nil
+}
+
+// createSegment prepares and installs a segment in one go.
+func createSegment(fsys vfs.FS, dir string, base uint64, size int64) (*segment, error) {
+	f, err := prepareSegment(fsys, dir, size)
+	if err != nil {
+		return nil, err
+	}
+	return installSegment(fsys, dir, f, base, size)
 }
 
 // openSegment opens an existing segment and checks its header.

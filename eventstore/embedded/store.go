@@ -60,7 +60,7 @@ import (
 )
 
 const (
-	defaultSegmentSize   = 256 << 20
+	defaultSegmentSize   = 64 << 20
 	minSegmentSize       = 64 << 10
 	defaultMaxEventSize  = 4 << 20
 	defaultMaxAppendSize = 16 << 20
@@ -453,7 +453,7 @@ func (s *Store) Close() error {
 		close(s.reqs) // no Append is sending: they hold closeMu (R) while they do
 		<-s.writerDone
 		if s.failed.Load() == nil {
-			err = s.writeCheckpoint()
+			err = s.writeCheckpoint(s.snapshot())
 		}
 	}
 	if cerr := s.closeFiles(); err == nil {

@@ -2,12 +2,14 @@ package embedded
 
 import (
 	"context"
+	"path"
 	"fmt"
 	"runtime"
 	"sync"
 	"time"
 
 	"github.com/socledger/socledger/eventstore"
+	"github.com/socledger/socledger/eventstore/embedded/vfs"
 )
 
 // appendReq is one Append waiting for the writer.
@@ -69,14 +71,21 @@ type writer struct {
 	pending  map[string]*pendingStream
 	order    []*pendingStream
 	replies  []reply
-	batch    []*appendReq
 	hasher   eventstore.ChainHasher
 	created  int64
 	// batchStart is the position of the first record of the current flush.
 	batchStart uint64
 	// group commit pacing
-	lastBatch int
+	lastGroup int
 	syncTime  time.Duration
+	// head file: last durable end written and when
+	headPos  uint64
+	headTime time.Time
+	// background index checkpoints
+	seals    int
+	ckptDone chan struct{} // closed when the last one finished
+	// spare receives the next segment's file, prepared in the background
+	spare chan spareSegment
 }
 
 func (w *writer) init(s *Store) {
@@ -85,17 +94,20 @@ func (w *writer) init(s *Store) {
 	w.off = int64(s.durable - w.seg.base)
 	w.pending = make(map[string]*pendingStream)
 	w.syncTime = 100 * time.Microsecond
+	w.ckptDone = make(chan struct{})
+	close(w.ckptDone)
+	w.prepareSpare()
 }
 
 func (s *Store) runWriter() {
 	defer close(s.writerDone)
 	w := &s.w
-	for first := range s.reqs {
-		more := w.collect(first)
-		w.created = s.now().UnixNano()
-		for _, r := range w.batch {
-			w.handle(r)
+	for {
+		first, ok := w.next()
+		if !ok {
+			break
 		}
+		more := w.group(first)
 		w.flush()
 		if !more {
 			break
@@ -103,30 +115,55 @@ func (s *Store) runWriter() {
 	}
 	// Closed: every request still queued was taken above (the channel is
 	// closed only when no Append is sending).
+	w.writeHead(true)
+	w.dropSpare()
+	<-w.ckptDone
 }
 
-// collect gathers a group of requests after first. Appenders acknowledged
-// by the previous group come straight back; waiting briefly (a fraction of
-// an fsync) for as many as the previous group had lets them share the next
-// fsync instead of alternating between a small and a large group. It
-// returns false when the queue is closed.
-func (w *writer) collect(first *appendReq) bool {
-	w.batch = append(w.batch[:0], first)
-	bytes := first.size
+// next waits for the first request of a group. An appender just
+// acknowledged usually comes straight back: spinning a few microseconds
+// before parking saves a wake-up on both sides. When the writer does park,
+// the head file is brought up to date first.
+func (w *writer) next() (*appendReq, bool) {
+	deadline := time.Now().Add(20 * time.Microsecond)
+	for time.Now().Before(deadline) {
+		select {
+		case r, ok := <-w.s.reqs:
+			return r, ok
+		default:
+			runtime.Gosched()
+		}
+	}
+	w.writeHead(true)
+	r, ok := <-w.s.reqs
+	return r, ok
+}
+
+// group handles first and the requests that follow it into one group
+// commit, each as it arrives so the writer's work overlaps the appenders'.
+// Appenders acknowledged by the previous group come straight back; waiting
+// briefly (a fraction of an fsync) for as many as the previous group had
+// lets them share the next fsync instead of alternating between a small and
+// a large group. It returns false when the queue is closed.
+func (w *writer) group(first *appendReq) bool {
+	w.created = w.s.now().UnixNano()
+	n, bytes := 1, first.size
+	w.handle(first)
 	var deadline time.Time
-	for bytes < w.s.maxBatchBytes && len(w.batch) < queueLen {
+	for bytes < w.s.maxBatchBytes && n < queueLen {
 		select {
 		case r, ok := <-w.s.reqs:
 			if !ok {
-				w.lastBatch = len(w.batch)
+				w.lastGroup = n
 				return false
 			}
-			w.batch = append(w.batch, r)
+			w.handle(r)
+			n++
 			bytes += r.size
 			continue
 		default:
 		}
-		if len(w.batch) >= w.lastBatch {
+		if n >= w.lastGroup {
 			break
 		}
 		now := time.Now()
@@ -137,7 +174,7 @@ func (w *writer) collect(first *appendReq) bool {
 		}
 		runtime.Gosched()
 	}
-	w.lastBatch = len(w.batch)
+	w.lastGroup = n
 	return true
 }
 
@@ -314,7 +351,43 @@ func (w *writer) publish() {
 	close(s.notify)
 	s.notify = make(chan struct{})
 	s.mu.Unlock()
+	w.writeHead(false)
+}
+
+// writeHead publishes the durable end to read-only readers in other
+// processes. It costs a write to a second file, so while appends stream in
+// it is written at most once a millisecond; force writes it now (the writer
+// is about to go idle or stop).
+func (w *writer) writeHead(force bool) {
+	s := w.s
+	if w.headPos == s.durable || (!force && time.Since(w.headTime) < time.Millisecond) {
+		return
+	}
+	w.headPos, w.headTime = s.durable, time.Now()
 	s.writeHead()
+}
+
+type spareSegment struct {
+	f   vfs.File
+	err error
+}
+
+// prepareSpare starts preparing the file of the next segment.
+func (w *writer) prepareSpare() {
+	ch := make(chan spareSegment, 1)
+	w.spare = ch
+	go func() {
+		f, err := prepareSegment(w.s.fs, w.s.logDir, w.s.segmentSize)
+		ch <- spareSegment{f, err}
+	}()
+}
+
+// dropSpare waits for the spare segment and deletes it (on close).
+func (w *writer) dropSpare() {
+	if sp := <-w.spare; sp.err == nil {
+		sp.f.Close()
+		_ = w.s.fs.Remove(path.Join(w.s.logDir, spareName)) // open removes leftovers anyway
+	}
 }
 
 // rotate seals the active segment and starts the next one at the position
@@ -325,7 +398,12 @@ func (w *writer) rotate() error {
 		return *s.failed.Load()
 	}
 	next := w.seg.base + uint64(w.off)
-	seg, err := createSegment(s.fs, s.logDir, next, s.segmentSize)
+	spare := <-w.spare // prepared in the background since the last rotation
+	seg, err := (*segment)(nil), spare.err
+	if err == nil {
+		seg, err = installSegment(s.fs, s.logDir, spare.f, next, s.segmentSize)
+	}
+	w.prepareSpare() // only now: it reuses the spare's temporary name
 	if err != nil {
 		return fmt.Errorf("embedded: seal segment %s: %w", w.seg.name, err)
 	}
@@ -334,9 +412,34 @@ func (w *writer) rotate() error {
 	s.durable = next + segHeaderSize
 	s.mu.Unlock()
 	w.seg, w.off = seg, segHeaderSize
-	// The checkpoint only shortens the next open; a failure is not fatal.
-	_ = s.writeCheckpoint()
+	w.checkpoint()
 	return nil
+}
+
+// checkpointEvery is how many segment seals pass between index checkpoints:
+// it bounds how much log an open after a crash must scan.
+const checkpointEvery = 4
+
+// checkpoint writes an index checkpoint in the background every
+// checkpointEvery seals, one at a time. It only shortens the next open, so a
+// failure is not fatal (the next one replaces it).
+func (w *writer) checkpoint() {
+	w.seals++
+	if w.seals%checkpointEvery != 0 {
+		return
+	}
+	select {
+	case <-w.ckptDone:
+	default:
+		return // the previous one is still being written
+	}
+	snap := w.s.snapshot()
+	done := make(chan struct{})
+	w.ckptDone = done
+	go func() {
+		defer close(done)
+		_ = w.s.writeCheckpoint(snap)
+	}()
 }
 
 // fail puts the store in the failed state: after a failed write or fsync
@@ -391,3 +494,4 @@ func (w *window) lookup(stream string, id eventstore.EventID) (dupVal, bool) {
 	v, ok := w.m[dupKey{stream, id}]
 	return v, ok
 }
+

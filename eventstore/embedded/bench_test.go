@@ -1,0 +1,287 @@
+package embedded_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/socledger/socledger/eventstore"
+	"github.com/socledger/socledger/eventstore/embedded"
+	"github.com/socledger/socledger/eventstore/embedded/vfs"
+)
+
+// The benchmarks run on a disk-backed directory: $SOCLEDGER_BENCH_DIR if
+// set, else the package directory's testdata/bench-tmp (t.TempDir is often a
+// tmpfs, where fdatasync costs nothing and the figures mean nothing).
+
+func benchDir(b *testing.B) string {
+	root := os.Getenv("SOCLEDGER_BENCH_DIR")
+	if root == "" {
+		root = filepath.Join("testdata", "bench-tmp")
+	}
+	if err := os.MkdirAll(root, 0o755); err != nil {
+		b.Fatal(err)
+	}
+	dir, err := os.MkdirTemp(root, b.Name()[len("Benchmark"):]+"-")
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { os.RemoveAll(dir) })
+	return dir
+}
+
+// syncCounter is a vfs.FS that counts durable syncs (file data and
+// directories).
+type syncCounter struct {
+	vfs.OS
+	syncs atomic.Int64
+}
+
+func (c *syncCounter) OpenFile(name string, flag int, perm uint32) (vfs.File, error) {
+	f, err := c.OS.OpenFile(name, flag, perm)
+	if err != nil {
+		return nil, err
+	}
+	return countedFile{File: f, c: c}, nil
+}
+
+func (c *syncCounter) SyncDir(dir string) error {
+	c.syncs.Add(1)
+	return c.OS.SyncDir(dir)
+}
+
+type countedFile struct {
+	vfs.File
+	c *syncCounter
+}
+
+func (f countedFile) Sync() error {
+	f.c.syncs.Add(1)
+	if os.Getenv("SOCLEDGER_BENCH_NOSYNC") != "" {
+		return nil
+	}
+	return f.File.Sync()
+}
+
+func payload(n int) []byte {
+	b := make([]byte, n)
+	copy(b, `{"rule":"proc_creation_win_susp_whoami","host":"ws-0042","user":"acme\\alice","cmdline":"`)
+	for i := 88; i < n-2; i++ {
+		b[i] = 'a' + byte(i%26)
+	}
+	copy(b[n-2:], `"}`)
+	return b
+}
+
+func openBench(b *testing.B) (*embedded.Store, *syncCounter) {
+	c := &syncCounter{}
+	s, err := embedded.Open(benchDir(b), embedded.Options{FS: c})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { s.Close() })
+	return s, c
+}
+
+// rawSyncTime measures write+fdatasync of n bytes at increasing offsets of a
+// zero-filled file in dir: what the disk allows one durable append.
+func rawSyncTime(b *testing.B, dir string, n int) time.Duration {
+	f, err := vfs.OS{}.OpenFile(filepath.Join(dir, "raw.dat"), os.O_RDWR|os.O_CREATE|os.O_TRUNC, 0o644)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer os.Remove(filepath.Join(dir, "raw.dat"))
+	defer f.Close()
+	const rounds = 1000
+	// Zero-filled like a log segment, so the figure is what the disk allows
+	// the store.
+	if _, err := f.WriteAt(make([]byte, rounds*(n+8)), 0); err != nil {
+		b.Fatal(err)
+	}
+	if err := f.Sync(); err != nil {
+		b.Fatal(err)
+	}
+	buf := payload(n)
+	start := time.Now()
+	for i := range rounds {
+		if _, err := f.WriteAt(buf, int64(i*(n+8))); err != nil {
+			b.Fatal(err)
+		}
+		if err := f.Sync(); err != nil {
+			b.Fatal(err)
+		}
+	}
+	return time.Since(start) / rounds
+}
+
+// runConcurrent runs b.Loop, handing each iteration to one of workers
+// goroutines that calls op; at most workers operations are in flight.
+func runConcurrent(b *testing.B, workers int, op func(worker int, i int64)) time.Duration {
+	work := make(chan int64)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range work {
+				op(w, i)
+			}
+		}()
+	}
+	start := time.Now()
+	var i int64
+	for b.Loop() {
+		work <- i
+		i++
+	}
+	close(work)
+	wg.Wait()
+	return time.Since(start)
+}
+
+func BenchmarkAppendBatch(b *testing.B) {
+	s, c := openBench(b)
+	const appenders, batch, size = 16, 100, 600
+	data := payload(size)
+	ctx := context.Background()
+	events := make([][]eventstore.EventData, appenders)
+	for w := range events {
+		events[w] = make([]eventstore.EventData, batch)
+		for i := range events[w] {
+			events[w][i] = eventstore.EventData{Type: "log.received", Data: data}
+		}
+	}
+	b.SetBytes(batch * size)
+	b.ReportAllocs()
+	base := c.syncs.Load()
+	elapsed := runConcurrent(b, appenders, func(w int, i int64) {
+		if _, err := s.Append(ctx, fmt.Sprintf("log-acme.src%02d", w), eventstore.Any, events[w]...); err != nil {
+			b.Error(err)
+		}
+	})
+	b.ReportMetric(float64(b.N*batch)/elapsed.Seconds(), "events/s")
+	b.ReportMetric(float64(c.syncs.Load()-base)/float64(b.N), "fsyncs/op")
+}
+
+func BenchmarkAppendConcurrent(b *testing.B) {
+	s, c := openBench(b)
+	const appenders, size = 64, 600
+	// The disk's cost of one durable write of a group of 64 records, and of
+	// one record, measured in this run.
+	group := rawSyncTime(b, benchDir(b), appenders*(size+200))
+	single := rawSyncTime(b, benchDir(b), size+200)
+	data := payload(size)
+	ctx := context.Background()
+	streams := make([]string, 4096)
+	for i := range streams {
+		streams[i] = fmt.Sprintf("alert-acme.a%d", i)
+	}
+	b.ReportAllocs()
+	base := c.syncs.Load()
+	elapsed := runConcurrent(b, appenders, func(w int, i int64) {
+		ev := eventstore.EventData{Type: "alert.raised", Data: data}
+		if _, err := s.Append(ctx, streams[i%int64(len(streams))], eventstore.Any, ev); err != nil {
+			b.Error(err)
+		}
+	})
+	b.ReportMetric(float64(b.N)/elapsed.Seconds(), "events/s")
+	b.ReportMetric(float64(c.syncs.Load()-base)/float64(b.N), "fsyncs/op")
+	b.ReportMetric(float64(single.Microseconds()), "fsync-1-µs")
+	b.ReportMetric(float64(group.Microseconds()), "fsync-64-µs")
+	b.ReportMetric(0.8*appenders/group.Seconds(), "target-events/s")
+}
+
+func BenchmarkAppendSerial(b *testing.B) {
+	s, c := openBench(b)
+	const size = 600
+	raw := rawSyncTime(b, benchDir(b), size+200)
+	data := payload(size)
+	ctx := context.Background()
+	b.ReportAllocs()
+	base := c.syncs.Load()
+	start := time.Now()
+	for b.Loop() {
+		if _, err := s.Append(ctx, "incident-acme.01JSERIAL", eventstore.Any, eventstore.EventData{Type: "incident.note_added", Data: data}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	elapsed := time.Since(start)
+	b.ReportMetric(float64(b.N)/elapsed.Seconds(), "events/s")
+	b.ReportMetric(float64(c.syncs.Load()-base)/float64(b.N), "fsyncs/op")
+	b.ReportMetric(1/raw.Seconds(), "raw-syncs/s")
+	b.ReportMetric(0.8/raw.Seconds(), "target-events/s")
+}
+
+// fill appends n events of 600 bytes over 1000 streams, in batches.
+func fill(b *testing.B, s *embedded.Store, n int) {
+	data := payload(600)
+	ctx := context.Background()
+	batch := make([]eventstore.EventData, 100)
+	for i := range batch {
+		batch[i] = eventstore.EventData{Type: "log.received", Data: data}
+	}
+	for i := 0; i < n; i += len(batch) {
+		if _, err := s.Append(ctx, fmt.Sprintf("log-acme.src%03d", (i/len(batch))%1000), eventstore.Any, batch...); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+const readEvents = 200_000
+
+func BenchmarkReadAll(b *testing.B) {
+	s, _ := openBench(b)
+	fill(b, s, readEvents)
+	ctx := context.Background()
+	b.ReportAllocs()
+	from := eventstore.Start
+	events := 0
+	start := time.Now()
+	for b.Loop() {
+		page, err := s.ReadAll(ctx, from, 1000, eventstore.Filter{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		events += len(page.Events)
+		from = page.Checkpoint
+		if page.AtEnd {
+			from = eventstore.Start
+		}
+	}
+	b.ReportMetric(float64(events)/time.Since(start).Seconds(), "events/s")
+}
+
+func BenchmarkSubscribeCatchUp(b *testing.B) {
+	s, _ := openBench(b)
+	fill(b, s, readEvents)
+	ctx := context.Background()
+	b.ReportAllocs()
+	sub, err := s.Subscribe(ctx, eventstore.Start, eventstore.Filter{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	events := 0
+	start := time.Now()
+	for b.Loop() {
+		m, err := sub.Recv(ctx)
+		if err != nil {
+			b.Fatal(err)
+		}
+		switch m.Kind {
+		case eventstore.EventAppeared:
+			events++
+		case eventstore.CaughtUp:
+			sub.Close()
+			if sub, err = s.Subscribe(ctx, eventstore.Start, eventstore.Filter{}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	b.ReportMetric(float64(events)/time.Since(start).Seconds(), "events/s")
+	sub.Close()
+}
