@@ -2,8 +2,8 @@ package embedded
 
 import (
 	"context"
-	"path"
 	"fmt"
+	"path"
 	"runtime"
 	"sync"
 	"time"
@@ -494,4 +494,3 @@ func (w *window) lookup(stream string, id eventstore.EventID) (dupVal, bool) {
 	v, ok := w.m[dupKey{stream, id}]
 	return v, ok
 }
-
