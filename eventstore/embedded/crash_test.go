@@ -1,0 +1,337 @@
+package embedded_test
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/socledger/socledger/eventstore"
+	"github.com/socledger/socledger/eventstore/embedded"
+	"github.com/socledger/socledger/eventstore/embedded/vfs/crashfs"
+)
+
+// ackLog records every append the store acknowledged, by stream.
+type ackLog struct {
+	mu      sync.Mutex
+	streams map[string]map[uint64]eventstore.EventData // stream → revision → event
+}
+
+func newAckLog() *ackLog { return &ackLog{streams: make(map[string]map[uint64]eventstore.EventData)} }
+
+func (a *ackLog) add(stream string, res eventstore.AppendResult, events []eventstore.EventData) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	m := a.streams[stream]
+	if m == nil {
+		m = make(map[uint64]eventstore.EventData)
+		a.streams[stream] = m
+	}
+	first := res.Revision + 1 - uint64(len(events))
+	for i, ev := range events {
+		m[first+uint64(i)] = ev
+	}
+}
+
+// check asserts that every acknowledged event is in the store at its
+// revision, that revisions are gap-free and that the global order is
+// strictly increasing and complete.
+func (a *ackLog) check(t *testing.T, s eventstore.Store) {
+	t.Helper()
+	ctx := context.Background()
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	total := 0
+	for stream, acked := range a.streams {
+		evs, err := s.ReadStream(ctx, stream, 0, 0)
+		if err != nil {
+			t.Fatalf("stream %s with %d acknowledged events: %v", stream, len(acked), err)
+		}
+		total += len(evs)
+		for i, ev := range evs {
+			if ev.Revision != uint64(i) {
+				t.Fatalf("stream %s: event %d has revision %d (gap)", stream, i, ev.Revision)
+			}
+		}
+		for rev, want := range acked {
+			if rev >= uint64(len(evs)) {
+				t.Fatalf("stream %s: acknowledged revision %d lost (stream has %d events)", stream, rev, len(evs))
+			}
+			got := evs[rev]
+			if got.EventID != want.EventID || string(got.Data) != string(want.Data) {
+				t.Fatalf("stream %s revision %d: got event %s %s, acknowledged %s %s", stream, rev, got.EventID, got.Data, want.EventID, want.Data)
+			}
+		}
+	}
+	var last eventstore.Position
+	n := 0
+	for from := eventstore.Start; ; {
+		page, err := s.ReadAll(ctx, from, 500, eventstore.Filter{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, ev := range page.Events {
+			if !last.Less(ev.Position) {
+				t.Fatalf("global order: position %s after %s", ev.Position, last)
+			}
+			last = ev.Position
+			n++
+		}
+		from = page.Checkpoint
+		if page.AtEnd {
+			break
+		}
+	}
+	if n < total {
+		t.Fatalf("ReadAll returned %d events, streams hold %d", n, total)
+	}
+}
+
+// appendUntilError runs appenders against s until each sees an error (the
+// simulated crash) or stop is closed, recording what was acknowledged.
+func appendUntilError(s eventstore.Store, acks *ackLog, seed uint64, stop <-chan struct{}) {
+	var wg sync.WaitGroup
+	for g := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			rng := rand.New(rand.NewPCG(seed, uint64(g)))
+			ctx := context.Background()
+			for i := 0; ; i++ {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				stream := fmt.Sprintf("alert-acme.s%d", rng.IntN(6))
+				n := 1 + rng.IntN(3)
+				events := make([]eventstore.EventData, n)
+				for j := range events {
+					events[j] = eventstore.EventData{
+						EventID: eventstore.NewEventID(),
+						Type:    "alert.raised",
+						Data:    fmt.Appendf(nil, `{"g":%d,"i":%d,"pad":"%s"}`, g, i, make([]byte, rng.IntN(400))),
+					}
+				}
+				res, err := s.Append(ctx, stream, eventstore.Any, events...)
+				if err != nil {
+					return
+				}
+				acks.add(stream, res, events)
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+// TestMachineCrash simulates hundreds of power losses at random points of a
+// concurrent append workload on a strict in-memory file system that forgets
+// everything not made durable (and, in half the rounds, keeps a random part
+// of it, as a disk tearing sectors would). After each crash the store must
+// open, hold every acknowledged event with gap-free revisions and increasing
+// positions, and accept appends again.
+func TestMachineCrash(t *testing.T) {
+	t.Parallel()
+	rounds := 300
+	if testing.Short() {
+		rounds = 40
+	}
+	opts := func(fs *crashfs.FS) embedded.Options {
+		return embedded.Options{FS: fs, SegmentSize: 64 << 10, IdempotencyWindow: 64}
+	}
+	for round := range rounds {
+		seed := uint64(round)
+		rng := rand.New(rand.NewPCG(seed, 99))
+		fs := crashfs.New(crashfs.Config{TornWrites: round%2 == 1})
+		acks := newAckLog()
+		// Several crash/recover cycles on the same "disk".
+		for cycle := range 3 {
+			s, err := embedded.Open("/data", opts(fs))
+			if err != nil {
+				t.Fatalf("round %d cycle %d: open after crash: %v", round, cycle, err)
+			}
+			if cycle > 0 {
+				acks.check(t, s)
+			}
+			fs.SetCrashAfter(1 + rng.IntN(250))
+			stop := make(chan struct{})
+			timer := time.AfterFunc(5*time.Second, func() { close(stop) }) // a crash point never reached
+			appendUntilError(s, acks, seed*10+uint64(cycle), stop)
+			timer.Stop()
+			s.Close() // fails after the crash; the process is "dead"
+			fs.Crash(rng)
+		}
+		s, err := embedded.Open("/data", opts(fs))
+		if err != nil {
+			t.Fatalf("round %d: final open: %v", round, err)
+		}
+		acks.check(t, s)
+		res, err := s.Append(context.Background(), "alert-acme.after", eventstore.Any, eventstore.EventData{Type: "alert.raised", Data: []byte(`{}`)})
+		if err != nil {
+			t.Fatalf("round %d: append after recovery: %v", round, err)
+		}
+		if evs, err := s.ReadStream(context.Background(), "alert-acme.after", 0, 0); err != nil || evs[len(evs)-1].Position != res.Position {
+			t.Fatalf("round %d: read after recovery: %v", round, err)
+		}
+		if err := s.Close(); err != nil {
+			t.Fatalf("round %d: close: %v", round, err)
+		}
+	}
+}
+
+// TestProcessCrash kills a child process that appends continuously with
+// SIGKILL at random moments and checks, after each kill, that everything the
+// child reported as acknowledged is in the store.
+func TestProcessCrash(t *testing.T) {
+	t.Parallel()
+	if os.Getenv(childEnv) != "" {
+		t.Skip("in child")
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	acks := newAckLog()
+	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 1))
+	rounds := 20
+	for round := range rounds {
+		killAfter := time.Duration(50+rng.IntN(250)) * time.Millisecond
+		runChild(t, exe, dir, round, killAfter, acks)
+		s, err := embedded.Open(dir, embedded.Options{SegmentSize: 256 << 10})
+		if err != nil {
+			t.Fatalf("round %d: open after kill -9: %v", round, err)
+		}
+		acks.check(t, s)
+		if err := s.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	total := 0
+	for _, m := range acks.streams {
+		total += len(m)
+	}
+	t.Logf("%d rounds, %d acknowledged events checked", rounds, total)
+	if total == 0 {
+		t.Fatal("the child acknowledged nothing")
+	}
+}
+
+const childEnv = "SOCLEDGER_CRASH_CHILD_DIR"
+
+type childAck struct {
+	Stream   string   `json:"stream"`
+	Revision uint64   `json:"revision"`
+	IDs      []string `json:"ids"`
+	Data     []string `json:"data"`
+}
+
+// runChild starts this test binary as an appending child process on dir,
+// kills it with SIGKILL after killAfter, and records what it acknowledged.
+func runChild(t *testing.T, exe, dir string, round int, killAfter time.Duration, acks *ackLog) {
+	t.Helper()
+	cmd := exec.Command(exe, "-test.run=^TestCrashChild$", "-test.count=1")
+	cmd.Env = append(os.Environ(), childEnv+"="+dir, fmt.Sprintf("SOCLEDGER_CRASH_CHILD_SEED=%d", round))
+	cmd.Stderr = os.Stderr
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan int)
+	go func() {
+		n := 0
+		sc := bufio.NewScanner(out)
+		sc.Buffer(make([]byte, 64<<10), 64<<10)
+		for sc.Scan() {
+			line, ok := bytes.CutPrefix(sc.Bytes(), []byte("ack "))
+			if !ok {
+				continue
+			}
+			var a childAck
+			if err := json.Unmarshal(line, &a); err != nil {
+				t.Errorf("child printed a bad ack line %q: %v", line, err)
+				continue
+			}
+			events := make([]eventstore.EventData, len(a.IDs))
+			for i := range a.IDs {
+				id, err := eventstore.ParseEventID(a.IDs[i])
+				if err != nil {
+					t.Error(err)
+				}
+				events[i] = eventstore.EventData{EventID: id, Data: []byte(a.Data[i])}
+			}
+			acks.add(a.Stream, eventstore.AppendResult{Revision: a.Revision}, events)
+			n++
+		}
+		done <- n
+	}()
+	time.Sleep(killAfter)
+	if err := cmd.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	n := <-done
+	state, _ := cmd.Process.Wait()
+	if state != nil && state.Exited() {
+		t.Fatalf("round %d: child exited by itself (%v) before the kill; it acknowledged %d appends", round, state, n)
+	}
+}
+
+// TestCrashChild is the child process of TestProcessCrash: it appends until
+// it is killed and prints one "ack" line per acknowledged append.
+func TestCrashChild(t *testing.T) {
+	dir := os.Getenv(childEnv)
+	if dir == "" {
+		t.Skip("run by TestProcessCrash as its child process")
+	}
+	s, err := embedded.Open(dir, embedded.Options{SegmentSize: 256 << 10})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "child: open:", err)
+		os.Exit(3)
+	}
+	seed, _ := strconv.ParseUint(os.Getenv("SOCLEDGER_CRASH_CHILD_SEED"), 10, 64)
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	for g := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			rng := rand.New(rand.NewPCG(seed, uint64(g)))
+			for i := 0; ; i++ {
+				stream := fmt.Sprintf("incident-acme.c%d", rng.IntN(8))
+				events := make([]eventstore.EventData, 1+rng.IntN(3))
+				a := childAck{Stream: stream}
+				for j := range events {
+					events[j] = eventstore.EventData{
+						EventID: eventstore.NewEventID(),
+						Type:    "incident.note_added",
+						Data:    fmt.Appendf(nil, `{"seed":%d,"g":%d,"i":%d,"note":"%s"}`, seed, g, i, bytes.Repeat([]byte("x"), rng.IntN(300))),
+					}
+					a.IDs = append(a.IDs, events[j].EventID.String())
+					a.Data = append(a.Data, string(events[j].Data))
+				}
+				res, err := s.Append(context.Background(), stream, eventstore.Any, events...)
+				if err != nil {
+					fmt.Fprintln(os.Stderr, "child: append:", err)
+					os.Exit(4)
+				}
+				a.Revision = res.Revision
+				line, _ := json.Marshal(a)
+				mu.Lock()
+				os.Stdout.Write(append(append([]byte("ack "), line...), '\n')) // one write: atomic on a pipe
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+}
