@@ -15,8 +15,8 @@ import (
 // The index checkpoint (file index.ckpt) saves the in-memory index so open
 // only scans the log written after it. It is a cache: when it is missing,
 // damaged or does not match the segments on disk, open rebuilds the index
-// from the whole log. It does, however, prove that the log was durable up to
-// its end, so recovery never cuts the log below it.
+// from the whole log. Open trusts the records it covers (their checksums are
+// verified when they are read); it scans and verifies the log after it.
 //
 // Format: magic "SOCLIDX1", u64 durable end position, then uvarints: segment
 // count and bases; stream count and per stream its name, revision count,
@@ -223,7 +223,6 @@ func (s *Store) loadCheckpoint(bases []uint64) (checkpointStart, bool) {
 		return checkpointStart{}, false
 	}
 	s.streams, s.all, s.window = streams, all, win
-	s.ckptEnd = durable
 	return checkpointStart{segIndex: int(nseg - 1), offset: int64(durable - last)}, true
 }
 

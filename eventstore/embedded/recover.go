@@ -150,10 +150,6 @@ func (s *Store) scanSegment(seg *segment, off, limit int64, fn func(*segment, in
 // a later crash can never mistake it for records.
 func (s *Store) repairTail(seg *segment, end, size int64) error {
 	endPos := seg.base + uint64(end)
-	if endPos < s.ckptEnd {
-		return &CorruptionError{Segment: seg.name, Offset: end,
-			Reason: fmt.Sprintf("no valid record here, but the index checkpoint says the log was durable up to offset %d", s.ckptEnd-seg.base)}
-	}
 	window := min(size, end+int64(s.maxBatchBytes+s.maxAppendSize)+headerSize)
 	if window <= end {
 		return s.preallocate(seg, size)

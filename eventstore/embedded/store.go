@@ -30,9 +30,11 @@
 // the log after it. A damaged record at the end of the last segment followed
 // only by records of the same group commit is a torn write that was never
 // acknowledged: it is cut off (and the bytes after it zeroed). Damage anywhere
-// else, or damage before the checkpointed durable end, is reported as a
-// *CorruptionError naming the segment file and byte offset, and the store does
-// not open.
+// else in the part of the log open scans is reported as a *CorruptionError
+// naming the segment file and byte offset, and the store does not open.
+// Records covered by the checkpoint are not rescanned at open; their
+// checksums are verified whenever they are read, and damage there is the same
+// *CorruptionError from the read.
 //
 // # Readers in other processes
 //
@@ -99,10 +101,6 @@ type Store struct {
 	segs    []*segment // by base
 	notify  chan struct{}
 	durable uint64 // position just after the last durable record
-
-	// ckptEnd is the durable end covered by the index checkpoint read at
-	// open (recovery never cuts below it).
-	ckptEnd uint64
 
 	// lifecycle
 	closeMu    sync.RWMutex // held (R) by appends while queueing and by reads
