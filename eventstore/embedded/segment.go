@@ -89,9 +89,13 @@ func prepareSegment(fsys vfs.FS, dir string, size int64) (vfs.File, error) {
 		return nil, fmt.Errorf("prepare segment %s: %w", name, err)
 	}
 	err = f.Allocate(size)
-	zeros := make([]byte, min(size, 1<<20))
-	for off := int64(0); err == nil && off < size; off += int64(len(zeros)) {
-		_, err = f.WriteAt(zeros[:min(int64(len(zeros)), size-off)], off)
+	if zf, ok := fsys.(vfs.ZeroFiller); ok && err == nil {
+		err = zf.ZeroFill(name, size)
+	} else {
+		zeros := make([]byte, min(size, 1<<20))
+		for off := int64(0); err == nil && off < size; off += int64(len(zeros)) {
+			_, err = f.WriteAt(zeros[:min(int64(len(zeros)), size-off)], off)
+		}
 	}
 	if err == nil {
 		err = f.Sync()

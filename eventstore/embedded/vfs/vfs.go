@@ -55,3 +55,11 @@ type File interface {
 	// Size returns the file's current size.
 	Size() (int64, error)
 }
+
+// ZeroFiller is implemented by file systems that can overwrite the first
+// size bytes of an existing file with zeros more cheaply than WriteAt (the
+// OS does it with direct I/O, bypassing the page cache). The zeros are
+// durable when ZeroFill returns.
+type ZeroFiller interface {
+	ZeroFill(name string, size int64) error
+}
