@@ -33,11 +33,13 @@ type Store interface {
 	// expected is checked against the stream's current revision; a mismatch
 	// returns a *WrongExpectedVersionError (errors.Is(err,
 	// ErrWrongExpectedVersion)). Before that check, if every event carries an
-	// EventID that the stream already holds, in the same order and
-	// consecutively, the append is an idempotent retry and returns the
-	// original result without writing; if only some of them are already
-	// there, it returns a *PartialDuplicateError. Backends bound how far back
-	// they recognise retries (the embedded store keeps a window of recent
+	// EventID that the stream already holds, the append is an idempotent
+	// retry: nothing is written and the result names the revision and
+	// position of the last (highest revision) of those events. Only the IDs
+	// are compared, not the contents. If only some of them are already
+	// there, it returns a *PartialDuplicateError. Two events of one append
+	// with the same EventID are an *InvalidEventError. Backends bound how far
+	// back they recognise retries (the embedded store keeps a window of recent
 	// events and also recognises retries of an exact expected revision).
 	//
 	// The append is durable when Append returns nil: a crash of the process
@@ -54,19 +56,25 @@ type Store interface {
 	// ReadAll returns up to max events that match filter, in global order,
 	// starting after position from (exclusive; Start reads from the first
 	// event). max <= 0 means a backend default. The page's Checkpoint is the
-	// position scanned up to: passing it as from continues exactly after the
-	// page without rescanning what the filter skipped. A backend may stop
-	// scanning before max events are found; only Page.AtEnd says the log was
-	// read to its durable end.
+	// position scanned up to, never before from: passing it as from
+	// continues exactly after the page without rescanning what the filter
+	// skipped. A backend may stop scanning before max events are found; a
+	// page that is not AtEnd always moves Checkpoint forward, and only
+	// Page.AtEnd says the log was read to its durable end.
 	ReadAll(ctx context.Context, from Position, max int, filter Filter) (Page, error)
 
 	// Subscribe delivers every event that matches filter after position from
 	// (exclusive), first from the log (catch-up) and then as they are
 	// appended (live), in global order, with no gap and no duplicate across
-	// the boundary. Only durable events are delivered. A subscriber that
-	// reads slowly does not hold memory in the store: it reads from the log
-	// again. The subscription ends when ctx is done, when it is closed, or
-	// when the store is closed.
+	// the boundary. Only durable events are delivered. One CaughtUp message
+	// marks the end of the catch-up (also when there was nothing to catch
+	// up). A filtered subscription sends a Checkpoint message whenever it
+	// scanned past events the filter skipped, during catch-up and live, so a
+	// consumer can store its resume point. A subscriber that reads slowly
+	// does not hold memory in the store: it reads from the log again. The
+	// subscription ends when ctx is done, when it is closed, or when the
+	// store is closed; messages already read from the log may still be
+	// delivered before Recv reports the end.
 	Subscribe(ctx context.Context, from Position, filter Filter) (Subscription, error)
 
 	// Close stops the store: appends already accepted are finished and made
@@ -171,10 +179,11 @@ func matchPrefix(prefixes []string, s string) bool {
 // Subscription is a live stream of messages from Store.Subscribe.
 type Subscription interface {
 	// Recv blocks until the next message is available, the subscription
-	// ends, or ctx is done. After the subscription ends, Recv returns the
-	// reason: ErrClosed when the store or the subscription was closed, or an
-	// error wrapping the subscribe context's error. Recv is not safe for
-	// concurrent use with itself.
+	// ends, or ctx is done. A Recv that returns because its own ctx is done
+	// loses nothing: the next Recv continues where it left off. After the
+	// subscription ends, Recv returns the reason: ErrClosed when the store or
+	// the subscription was closed, or an error wrapping the subscribe
+	// context's error. Recv is not safe for concurrent use with itself.
 	Recv(ctx context.Context) (Message, error)
 	// Close ends the subscription and frees its resources. It is safe to call
 	// from another goroutine while Recv blocks, and more than once.

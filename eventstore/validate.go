@@ -57,7 +57,8 @@ func checkStreamName(s string) string {
 
 // ValidateEvents checks the events of an append against the naming rules and
 // the size limit maxEventSize (the bytes of type, data and metadata
-// together); it does not check the total size.
+// together), and rejects an EventID repeated within the append; it does not
+// check the total size.
 func ValidateEvents(stream string, events []EventData, maxEventSize int) error {
 	if len(events) == 0 {
 		return fmt.Errorf("stream %q: %w", stream, ErrNoEvents)
@@ -85,6 +86,24 @@ func ValidateEvents(stream string, events []EventData, maxEventSize int) error {
 		if size := len(ev.Type) + len(ev.Data) + len(ev.Metadata); size > maxEventSize {
 			return &TooLargeError{Stream: stream, Index: i, Size: size, Limit: maxEventSize}
 		}
+	}
+	return checkRepeatedIDs(stream, events)
+}
+
+// checkRepeatedIDs rejects an EventID that occurs twice in one append.
+func checkRepeatedIDs(stream string, events []EventData) error {
+	if len(events) < 2 {
+		return nil
+	}
+	seen := make(map[EventID]int, len(events))
+	for i, ev := range events {
+		if ev.EventID.IsZero() {
+			continue // the store assigns a fresh one
+		}
+		if j, ok := seen[ev.EventID]; ok {
+			return &InvalidEventError{Stream: stream, Index: i, Reason: fmt.Sprintf("event ID %s repeats event %d of the same append", ev.EventID, j)}
+		}
+		seen[ev.EventID] = i
 	}
 	return nil
 }

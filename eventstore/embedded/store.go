@@ -484,6 +484,10 @@ func (s *Store) Durable() eventstore.Position {
 	return eventstore.Position{Commit: s.durable, Prepare: s.durable}
 }
 
+// MaxEventSize is the largest event (type, data and metadata together) an
+// append accepts.
+func (s *Store) MaxEventSize() int { return s.maxEventSize }
+
 // Stats describes the store's size.
 type Stats struct {
 	Events   int

@@ -1,0 +1,46 @@
+package embedded_test
+
+import (
+	"sync"
+	"testing"
+
+	"github.com/socledger/socledger/eventstore"
+	"github.com/socledger/socledger/eventstore/embedded"
+	"github.com/socledger/socledger/eventstore/eventstoretest"
+)
+
+// TestConformance runs the contract suite against the embedded store, with
+// small segments so that the suite's appends cross segment seals.
+func TestConformance(t *testing.T) {
+	t.Parallel()
+	opts := embedded.Options{SegmentSize: 256 << 10, MaxEventSize: 32 << 10}
+	var dirs sync.Map // eventstore.Store → its directory
+	open := func(t *testing.T, dir string) eventstore.Store {
+		s, err := embedded.Open(dir, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	probe := open(t, t.TempDir())
+	maxEvent := probe.(*embedded.Store).MaxEventSize()
+	probe.Close()
+	eventstoretest.Run(t, eventstoretest.Harness{
+		New: func(t *testing.T) eventstore.Store {
+			dir := t.TempDir()
+			s := open(t, dir)
+			dirs.Store(s, dir)
+			return s
+		},
+		Reopen: func(t *testing.T, s eventstore.Store) eventstore.Store {
+			dir, _ := dirs.Load(s)
+			if err := s.Close(); err != nil {
+				t.Fatal(err)
+			}
+			r := open(t, dir.(string))
+			dirs.Store(r, dir)
+			return r
+		},
+		MaxEventSize: maxEvent,
+	})
+}
