@@ -86,12 +86,14 @@ func TestChainHasherMatchesChainHash(t *testing.T) {
 	for i := range 5 {
 		data := []byte(strings.Repeat("d", i*50))
 		want := eventstore.ChainHash("incident-acme.1", uint64(i), "incident.note_added", data, []byte(`{"actor":"a"}`), prev)
-		got := c.Sum("incident-acme.1", uint64(i), "incident.note_added", data, []byte(`{"actor":"a"}`), prev)
+		got := c.Link(c.Content(nil, "incident.note_added", data, []byte(`{"actor":"a"}`)), "incident-acme.1", uint64(i), prev)
 		if got != want || got.IsZero() {
 			t.Fatalf("revision %d: ChainHasher %s, ChainHash %s", i, got, want)
 		}
-		// Every input is bound: another stream, sequence or prev changes it.
+		// Every input is bound: another stream, sequence, content or prev
+		// changes it.
 		if eventstore.ChainHash("incident-acme.2", uint64(i), "incident.note_added", data, []byte(`{"actor":"a"}`), prev) == want ||
+			eventstore.ChainHash("incident-acme.1", uint64(i), "incident.note_added", data, []byte(`{"actor":"b"}`), prev) == want ||
 			eventstore.ChainHash("incident-acme.1", uint64(i+1), "incident.note_added", data, []byte(`{"actor":"a"}`), prev) == want ||
 			eventstore.ChainHash("incident-acme.1", uint64(i), "incident.note_added", data, []byte(`{"actor":"a"}`), want) == want {
 			t.Fatal("hash does not bind stream, sequence and prev")

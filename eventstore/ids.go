@@ -3,6 +3,7 @@ package eventstore
 import (
 	"crypto/rand"
 	"crypto/sha256"
+	"encoding"
 	"encoding/binary"
 	"encoding/hex"
 	"fmt"
@@ -61,43 +62,70 @@ func (h Hash) String() string { return hex.EncodeToString(h[:]) }
 // IsZero reports whether h is the zero hash (the Prev of revision 0).
 func (h Hash) IsZero() bool { return h == Hash{} }
 
-// ChainHash computes the tamper-evidence hash of an event: SHA-256 over the
-// length-prefixed (8-byte big-endian lengths) bytes of the stream name, the
-// chain sequence (the event's revision, 8 bytes big-endian), the type, the
-// data, the metadata and prev. The hash is computed where the revision is
-// assigned, so concurrent appends cannot fork a chain.
+// ChainHash computes the tamper-evidence hash of an event: SHA-256 over
+// length-prefixed fields (each preceded by its length, 8 bytes big-endian):
+// the event's type, data and metadata, then the stream name, the chain
+// sequence (the event's revision, 8 bytes big-endian) and prev, the hash of
+// the previous event of the stream (zero for revision 0). The content comes
+// first so that a store can hash it before it assigns the revision; the
+// chain links are computed where the revision is assigned, so concurrent
+// appends cannot fork a chain.
 func ChainHash(stream string, seq uint64, eventType string, data, metadata []byte, prev Hash) Hash {
 	var c ChainHasher
-	return c.Sum(stream, seq, eventType, data, metadata, prev)
+	return c.Link(c.Content(nil, eventType, data, metadata), stream, seq, prev)
 }
 
-// ChainHasher computes ChainHash values, reusing its state between calls.
-// The zero value is ready to use; it is not safe for concurrent use.
+// ChainHasher computes ChainHash in two steps: Content hashes an event's
+// content (type, data, metadata) into a saved state, and Link completes it
+// with the stream, sequence and prev. The zero value is ready to use; it is
+// not safe for concurrent use.
 type ChainHasher struct {
 	h   hash.Hash
 	buf []byte
 }
 
-// Sum returns ChainHash(stream, seq, eventType, data, metadata, prev).
-func (c *ChainHasher) Sum(stream string, seq uint64, eventType string, data, metadata []byte, prev Hash) Hash {
+// ChainContent is the saved SHA-256 state after an event's content.
+type ChainContent []byte
+
+func (c *ChainHasher) reset() {
 	if c.h == nil {
 		c.h = sha256.New()
 	}
 	c.h.Reset()
-	b := c.buf[:0]
-	b = binary.BigEndian.AppendUint64(b, uint64(len(stream)))
+}
+
+func (c *ChainHasher) field(b []byte) {
+	c.buf = binary.BigEndian.AppendUint64(c.buf[:0], uint64(len(b)))
+	c.h.Write(c.buf)
+	c.h.Write(b)
+}
+
+// Content hashes an event's content and appends the hash state to dst.
+func (c *ChainHasher) Content(dst []byte, eventType string, data, metadata []byte) ChainContent {
+	c.reset()
+	c.buf = binary.BigEndian.AppendUint64(c.buf[:0], uint64(len(eventType)))
+	c.buf = append(c.buf, eventType...)
+	c.h.Write(c.buf)
+	c.field(data)
+	c.field(metadata)
+	out, err := c.h.(encoding.BinaryAppender).AppendBinary(dst)
+	if err != nil {
+		panic("eventstore: sha256 state cannot be saved: " + err.Error()) // never: the standard digest supports it
+	}
+	return out
+}
+
+// Link completes the chain hash of an event whose content state is content.
+func (c *ChainHasher) Link(content ChainContent, stream string, seq uint64, prev Hash) Hash {
+	c.reset()
+	if err := c.h.(encoding.BinaryUnmarshaler).UnmarshalBinary(content); err != nil {
+		panic("eventstore: bad chain content state: " + err.Error()) // only from a ChainContent not made by Content
+	}
+	b := binary.BigEndian.AppendUint64(c.buf[:0], uint64(len(stream)))
 	b = append(b, stream...)
 	b = binary.BigEndian.AppendUint64(b, 8)
 	b = binary.BigEndian.AppendUint64(b, seq)
-	b = binary.BigEndian.AppendUint64(b, uint64(len(eventType)))
-	b = append(b, eventType...)
-	b = binary.BigEndian.AppendUint64(b, uint64(len(data)))
-	c.h.Write(b)
-	c.h.Write(data)
-	b = binary.BigEndian.AppendUint64(b[:0], uint64(len(metadata)))
-	c.h.Write(b)
-	c.h.Write(metadata)
-	b = binary.BigEndian.AppendUint64(b[:0], uint64(len(prev)))
+	b = binary.BigEndian.AppendUint64(b, uint64(len(prev)))
 	b = append(b, prev[:]...)
 	c.h.Write(b)
 	c.buf = b

@@ -120,9 +120,11 @@ func rawSyncTime(b *testing.B, dir string, n int) time.Duration {
 }
 
 // runConcurrent runs b.Loop, handing each iteration to one of workers
-// goroutines that calls op; at most workers operations are in flight.
+// goroutines that calls op. The token channel is buffered so that workers
+// take their next operation without waiting for the benchmark goroutine to
+// be scheduled; at most 2×workers operations are handed out ahead.
 func runConcurrent(b *testing.B, workers int, op func(worker int, i int64)) time.Duration {
-	work := make(chan int64)
+	work := make(chan int64, workers)
 	var wg sync.WaitGroup
 	for w := range workers {
 		wg.Add(1)

@@ -74,8 +74,8 @@ func (s *Store) snapshot() *indexSnapshot {
 	if len(w.ring) == w.size {
 		ring = append(slices.Clone(w.ring[w.next:]), w.ring[:w.next]...)
 	}
-	for _, k := range ring {
-		if v, ok := w.m[k]; ok {
+	for slot, k := range ring {
+		if v, ok := w.m[k]; ok && v.slot == (slot+w.next)%max(len(w.ring), 1) {
 			snap.window = append(snap.window, windowEntry{k, v})
 		}
 	}

@@ -11,7 +11,9 @@ import (
 
 // Record framing. Every record starts on an 8-byte boundary of its segment:
 //
-//	header  u32 body length, u32 CRC-32C (Castagnoli) of the length bytes and the body
+//	header  u32 body length, u32 CRC-32C (Castagnoli) of the length bytes, then
+//	        the body's variable part, then its fixed part
+
 //	body    fixed part (recordFixed bytes, below), then stream, type, data, metadata
 //	padding zeros up to the next multiple of 8 (not covered by the CRC)
 //
@@ -65,8 +67,12 @@ type recordMeta struct {
 	prev, hash eventstore.Hash
 }
 
-// appendRecord appends the framed record to dst and returns it.
-func appendRecord(dst []byte, m *recordMeta, stream, typ string, data, meta []byte) []byte {
+// prepareRecord appends a framed record to dst with everything an appender
+// knows before the writer orders it (lengths, event ID, the variable part)
+// and the writer's fields zero, and returns the CRC-32C state over the
+// length bytes and the variable part. The CRC covers the fixed part last, so
+// the writer only has to checksum those 128 bytes when it seals the record.
+func prepareRecord(dst []byte, id eventstore.EventID, stream, typ string, data, meta []byte) ([]byte, uint32) {
 	bodyLen := recordFixed + len(stream) + len(typ) + len(data) + len(meta)
 	start := len(dst)
 	total := align(headerSize + bodyLen)
@@ -79,21 +85,26 @@ func appendRecord(dst []byte, m *recordMeta, stream, typ string, data, meta []by
 	binary.LittleEndian.PutUint16(body[4:], uint16(len(typ)))
 	binary.LittleEndian.PutUint32(body[8:], uint32(len(data)))
 	binary.LittleEndian.PutUint32(body[12:], uint32(len(meta)))
-	binary.LittleEndian.PutUint64(body[16:], m.position)
-	binary.LittleEndian.PutUint64(body[24:], m.batchStart)
-	binary.LittleEndian.PutUint64(body[32:], m.revision)
-	binary.LittleEndian.PutUint64(body[40:], uint64(m.created))
-	copy(body[48:64], m.id[:])
-	copy(body[64:96], m.prev[:])
-	copy(body[96:128], m.hash[:])
+	copy(body[48:64], id[:])
 	n := recordFixed
 	n += copy(body[n:], stream)
 	n += copy(body[n:], typ)
 	n += copy(body[n:], data)
 	copy(body[n:], meta)
-	crc := crc32.Update(crc32.Checksum(rec[0:4], castagnoli), castagnoli, body)
-	binary.LittleEndian.PutUint32(rec[4:], crc)
-	return dst
+	return dst, crc32.Update(crc32.Checksum(rec[0:4], castagnoli), castagnoli, body[recordFixed:])
+}
+
+// sealRecord fills in the writer's fields of a prepared record (rec starts
+// at its header) and its CRC.
+func sealRecord(rec []byte, m *recordMeta, crc uint32) {
+	fixed := rec[headerSize : headerSize+recordFixed]
+	binary.LittleEndian.PutUint64(fixed[16:], m.position)
+	binary.LittleEndian.PutUint64(fixed[24:], m.batchStart)
+	binary.LittleEndian.PutUint64(fixed[32:], m.revision)
+	binary.LittleEndian.PutUint64(fixed[40:], uint64(m.created))
+	copy(fixed[64:96], m.prev[:])
+	copy(fixed[96:128], m.hash[:])
+	binary.LittleEndian.PutUint32(rec[4:], crc32.Update(crc, castagnoli, fixed))
 }
 
 // errNoRecord: the bytes at this place are not a valid record (zeros, a torn
@@ -131,7 +142,8 @@ func parseRecord(buf []byte, wantPos uint64, r *parsedRecord) error {
 		return errNoRecord
 	}
 	body := buf[headerSize : headerSize+bodyLen]
-	crc := crc32.Update(crc32.Checksum(buf[0:4], castagnoli), castagnoli, body)
+	crc := crc32.Update(crc32.Checksum(buf[0:4], castagnoli), castagnoli, body[recordFixed:])
+	crc = crc32.Update(crc, castagnoli, body[:recordFixed])
 	if crc != binary.LittleEndian.Uint32(buf[4:8]) {
 		return errNoRecord
 	}

@@ -12,14 +12,27 @@ import (
 	"github.com/socledger/socledger/eventstore/embedded/vfs"
 )
 
-// appendReq is one Append waiting for the writer.
+// appendReq is one Append waiting for the writer. The appender prepares
+// its records (framing, copies, the CRC and the hash of the content) before
+// it queues them, in parallel with other appenders; the writer only seals
+// them with what depends on the order: position, revision and chain links.
 type appendReq struct {
 	ctx      context.Context
 	stream   string
 	expected eventstore.ExpectedRevision
 	events   []eventstore.EventData
 	size     int
+	records  []byte // the prepared records, back to back
+	contents []byte // their content hash states, back to back
+	prepared []preparedEvent
+	hasher   eventstore.ChainHasher
 	done     chan appendResp
+}
+
+type preparedEvent struct {
+	off, size  int // in records
+	coff, clen int // in contents
+	crc        uint32
 }
 
 type appendResp struct {
@@ -32,11 +45,23 @@ var reqPool = sync.Pool{New: func() any { return &appendReq{done: make(chan appe
 func newAppendReq(ctx context.Context, stream string, expected eventstore.ExpectedRevision, events []eventstore.EventData, size int) *appendReq {
 	r := reqPool.Get().(*appendReq)
 	r.ctx, r.stream, r.expected, r.events, r.size = ctx, stream, expected, events, size
+	r.records, r.contents, r.prepared = r.records[:0], r.contents[:0], r.prepared[:0]
+	for _, ev := range events {
+		off, coff := len(r.records), len(r.contents)
+		var crc uint32
+		r.records, crc = prepareRecord(r.records, ev.EventID, stream, ev.Type, ev.Data, ev.Metadata)
+		r.contents = r.hasher.Content(r.contents, ev.Type, ev.Data, ev.Metadata)
+		r.prepared = append(r.prepared, preparedEvent{off: off, size: len(r.records) - off, crc: crc, coff: coff, clen: len(r.contents) - coff})
+	}
 	return r
 }
 
+// release returns r to the pool once its appender has the answer.
 func (r *appendReq) release() {
 	r.ctx, r.events = nil, nil
+	if cap(r.records) > 1<<20 {
+		r.records, r.contents, r.prepared = nil, nil, nil // do not keep a large append's buffers
+	}
 	reqPool.Put(r)
 }
 
@@ -245,24 +270,25 @@ func (w *writer) handle(r *appendReq) {
 		p = w.state(r.stream)
 	}
 	var res eventstore.AppendResult
-	for _, ev := range r.events {
+	for i, ev := range r.events {
+		pre := &r.prepared[i]
 		position := w.seg.base + uint64(w.off) + uint64(len(w.buf))
 		if len(w.flushPos) == 0 {
 			w.batchStart = position
 		}
 		p.rev++
-		h := w.hasher.Sum(p.name, uint64(p.rev), ev.Type, ev.Data, ev.Metadata, p.last)
 		m := recordMeta{
 			position:   position,
 			batchStart: w.batchStart,
 			revision:   uint64(p.rev),
 			created:    w.created,
-			id:         ev.EventID,
 			prev:       p.last,
-			hash:       h,
+			hash:       w.hasher.Link(r.contents[pre.coff:pre.coff+pre.clen], p.name, uint64(p.rev), p.last),
 		}
-		w.buf = appendRecord(w.buf, &m, p.name, ev.Type, ev.Data, ev.Metadata)
-		p.last = h
+		start := len(w.buf)
+		w.buf = append(w.buf, r.records[pre.off:pre.off+pre.size]...)
+		sealRecord(w.buf[start:], &m, pre.crc)
+		p.last = m.hash
 		p.positions = append(p.positions, position)
 		w.flushPos = append(w.flushPos, position)
 		s.window.add(p.name, ev.EventID, uint64(p.rev), position)
@@ -304,7 +330,15 @@ func (w *writer) flush() {
 	s := w.s
 	if len(w.buf) > 0 && s.failed.Load() == nil {
 		start := time.Now()
+		// Write whole pages: the log after the durable end is zeros (zero-
+		// filled segments, zeroed torn tails), so padding the write with
+		// zeros to the next page boundary changes nothing on disk but spares
+		// the kernel reading the last page before it can modify it.
+		n := len(w.buf)
+		pad := min(int64(align4k(w.off+int64(n))), w.s.segmentSize) - (w.off + int64(n))
+		w.buf = append(w.buf, make([]byte, pad)...)
 		_, err := w.seg.f.WriteAt(w.buf, w.off)
+		w.buf = w.buf[:n]
 		if err == nil {
 			err = w.seg.f.Sync()
 		}
@@ -449,10 +483,14 @@ func (w *writer) fail(err error) {
 	w.s.failed.CompareAndSwap(nil, &err)
 }
 
+const pageSize = 4096
+
+func align4k(n int64) int64 { return (n + pageSize - 1) &^ (pageSize - 1) }
+
 func pos(p uint64) eventstore.Position { return eventstore.Position{Commit: p, Prepare: p} }
 
-// window remembers the event IDs of the most recent events per stream to
-// recognise retried appends. Only the writer (and recovery, before it
+// window remembers the (stream, event ID) pairs of the most recent events
+// to recognise retried appends. Only the writer (and recovery, before it
 // starts) uses it.
 type window struct {
 	size int
@@ -473,21 +511,21 @@ type dupVal struct {
 
 func (w *window) add(stream string, id eventstore.EventID, rev, position uint64) {
 	if w.m == nil {
-		w.m = make(map[dupKey]dupVal)
+		w.m = make(map[dupKey]dupVal, w.size)
 	}
 	k := dupKey{stream, id}
-	if len(w.ring) < w.size {
+	slot := len(w.ring)
+	if slot < w.size {
 		w.ring = append(w.ring, k)
-		w.m[k] = dupVal{rev: rev, pos: position, slot: len(w.ring) - 1}
-		return
+	} else {
+		slot = w.next
+		if v, ok := w.m[w.ring[slot]]; ok && v.slot == slot {
+			delete(w.m, w.ring[slot])
+		}
+		w.ring[slot] = k
+		w.next = (w.next + 1) % w.size
 	}
-	old := w.ring[w.next]
-	if v, ok := w.m[old]; ok && v.slot == w.next {
-		delete(w.m, old)
-	}
-	w.ring[w.next] = k
-	w.m[k] = dupVal{rev: rev, pos: position, slot: w.next}
-	w.next = (w.next + 1) % w.size
+	w.m[k] = dupVal{rev: rev, pos: position, slot: slot}
 }
 
 func (w *window) lookup(stream string, id eventstore.EventID) (dupVal, bool) {
