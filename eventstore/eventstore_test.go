@@ -1,6 +1,8 @@
 package eventstore_test
 
 import (
+	"crypto/sha256"
+	"encoding/binary"
 	"errors"
 	"strings"
 	"testing"
@@ -123,5 +125,28 @@ func TestPositionAndIDRoundTrip(t *testing.T) {
 	}
 	if _, err := eventstore.ParseEventID("not-a-uuid"); err == nil {
 		t.Error("ParseEventID accepted garbage")
+	}
+}
+
+// TestChainHashLayout pins the bytes ChainHash covers, computed here by hand:
+// verify tools outside this code base must be able to recompute it.
+func TestChainHashLayout(t *testing.T) {
+	t.Parallel()
+	field := func(b []byte, v []byte) []byte {
+		return append(binary.BigEndian.AppendUint64(b, uint64(len(v))), v...)
+	}
+	var prev eventstore.Hash
+	prev[0], prev[31] = 0xab, 0xcd
+	var b []byte
+	b = field(b, []byte("alert.raised"))
+	b = field(b, []byte(`{"rule":"r1"}`))
+	b = field(b, []byte(`{"tenant":"acme"}`))
+	b = field(b, []byte("alert-acme.f00d"))
+	b = field(b, binary.BigEndian.AppendUint64(nil, 7))
+	b = field(b, prev[:])
+	want := eventstore.Hash(sha256.Sum256(b))
+	got := eventstore.ChainHash("alert-acme.f00d", 7, "alert.raised", []byte(`{"rule":"r1"}`), []byte(`{"tenant":"acme"}`), prev)
+	if got != want {
+		t.Fatalf("ChainHash = %s, want %s (SHA-256 of the documented layout)", got, want)
 	}
 }
