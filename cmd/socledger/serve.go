@@ -106,6 +106,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
 		return fmt.Errorf("create data directory %s: %w", cfg.DataDir, err)
 	}
+	opening := time.Now()
 	store, err := embedded.Open(cfg.DataDir, embedded.Options{})
 	if errors.Is(err, vfs.ErrLocked) {
 		return fmt.Errorf("data directory %s is in use by another socledger process: %w", cfg.DataDir, err)
@@ -113,7 +114,9 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 	if err != nil {
 		return fmt.Errorf("open store in %s: %w", cfg.DataDir, err)
 	}
-	logger.Info().Str("dir", cfg.DataDir).Msg("store opened")
+	st := store.Stats()
+	logger.Info().Str("dir", cfg.DataDir).Int("events", st.Events).Int("streams", st.Streams).
+		Int("segments", st.Segments).Dur("took", time.Since(opening)).Msg("store opened")
 
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
