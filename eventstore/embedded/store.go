@@ -70,6 +70,7 @@ const (
 	defaultWindow        = 65536
 	queueLen             = 4096
 	chunkSize            = 256 << 10
+	smallRead            = 4 << 10
 	defaultPageSize      = 1024
 	maxScanPerPage       = 8192
 	readOnlyPoll         = 25 * time.Millisecond
@@ -340,7 +341,13 @@ func (s *Store) ReadStream(ctx context.Context, stream string, from uint64, max 
 				return nil, fmt.Errorf("embedded: read stream %q: %w", stream, err)
 			}
 		}
-		if err := rd.read(pos, &rec); err != nil {
+		// Read ahead only as far as the stream's next events: a stream's
+		// events may be spread over the whole log.
+		until := pos + 1
+		if j := min(i+32, len(positions)-1); j > i {
+			until = positions[j]
+		}
+		if err := rd.read(pos, until, &rec); err != nil {
 			return nil, err
 		}
 		out = append(out, rd.event(&rec))
@@ -407,7 +414,7 @@ func (s *Store) readAll(ctx context.Context, from eventstore.Position, max, maxS
 				return eventstore.Page{}, fmt.Errorf("embedded: read all: %w", err)
 			}
 		}
-		if err := rd.read(pos, &rec); err != nil {
+		if err := rd.read(pos, 0, &rec); err != nil {
 			return eventstore.Page{}, err
 		}
 		scanned++
@@ -510,6 +517,7 @@ type chunkReader struct {
 	segs    []*segment
 	maxBody int
 	seg     *segment
+	segEnd  uint64 // base of the segment after seg
 	buf     []byte
 	bufOff  int64
 	handed  bool
@@ -521,15 +529,16 @@ func newChunkReader(segs []*segment, maxAppend int) *chunkReader {
 }
 
 func (c *chunkReader) segmentFor(pos uint64) *segment {
-	if c.seg != nil && pos >= c.seg.base {
-		i := sort.Search(len(c.segs), func(i int) bool { return c.segs[i].base > pos })
-		if i > 0 && c.segs[i-1] == c.seg {
-			return c.seg
-		}
+	if c.seg != nil && pos >= c.seg.base && pos < c.segEnd {
+		return c.seg
 	}
 	i := sort.Search(len(c.segs), func(i int) bool { return c.segs[i].base > pos })
 	if i == 0 {
 		return nil
+	}
+	c.segEnd = maxPos
+	if i < len(c.segs) {
+		c.segEnd = c.segs[i].base
 	}
 	return c.segs[i-1]
 }
@@ -549,15 +558,24 @@ func (c *chunkReader) load(seg *segment, off int64, n int) error {
 	return nil
 }
 
-// read decodes the record at pos, which the index says exists.
-func (c *chunkReader) read(pos uint64, r *parsedRecord) error {
+// read decodes the record at pos, which the index says exists. until is how
+// far reading ahead is useful: the position of a later record the caller
+// will ask for next (a stream read), or 0 for a sequential scan (a whole
+// chunk).
+func (c *chunkReader) read(pos, until uint64, r *parsedRecord) error {
 	seg := c.segmentFor(pos)
 	if seg == nil {
 		return fmt.Errorf("embedded: position %d is before the first segment", pos)
 	}
 	off := int64(pos - seg.base)
+	ahead := chunkSize
+	if until > pos {
+		ahead = int(min(uint64(chunkSize), until-pos+smallRead))
+	} else if until != 0 {
+		ahead = smallRead
+	}
 	if seg != c.seg || off < c.bufOff || off+headerSize+recordFixed > c.bufOff+int64(len(c.buf)) {
-		if err := c.load(seg, off, chunkSize); err != nil {
+		if err := c.load(seg, off, ahead); err != nil {
 			return err
 		}
 	}
@@ -566,7 +584,7 @@ func (c *chunkReader) read(pos uint64, r *parsedRecord) error {
 		return &CorruptionError{Segment: seg.name, Offset: off, Reason: "indexed record has a bad header"}
 	}
 	if off+int64(size) > c.bufOff+int64(len(c.buf)) {
-		if err := c.load(seg, off, max(chunkSize, size)); err != nil {
+		if err := c.load(seg, off, max(ahead, size)); err != nil {
 			return err
 		}
 	}

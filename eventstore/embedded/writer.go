@@ -313,7 +313,7 @@ func (w *writer) retryBeyondWindow(p *pendingStream, r *appendReq) (eventstore.A
 	rd := newChunkReader(w.s.segs, w.s.maxAppendSize)
 	var rec parsedRecord
 	for i, ev := range r.events {
-		if err := rd.read(p.entry.positions[start+uint64(i)], &rec); err != nil {
+		if err := rd.read(p.entry.positions[start+uint64(i)], 1, &rec); err != nil {
 			return eventstore.AppendResult{}, false, err
 		}
 		if rec.id != ev.EventID {
