@@ -22,11 +22,14 @@ type appendReq struct {
 	expected eventstore.ExpectedRevision
 	events   []eventstore.EventData
 	size     int
-	records  []byte // the prepared records, back to back
-	contents []byte // their content hash states, back to back
-	prepared []preparedEvent
-	hasher   eventstore.ChainHasher
-	done     chan appendResp
+	// generated[i] reports that event i's ID was made by the store (nil:
+	// none was); such an event cannot be a retry.
+	generated []bool
+	records   []byte // the prepared records, back to back
+	contents  []byte // their content hash states, back to back
+	prepared  []preparedEvent
+	hasher    eventstore.ChainHasher
+	done      chan appendResp
 }
 
 type preparedEvent struct {
@@ -42,9 +45,9 @@ type appendResp struct {
 
 var reqPool = sync.Pool{New: func() any { return &appendReq{done: make(chan appendResp, 1)} }}
 
-func newAppendReq(ctx context.Context, stream string, expected eventstore.ExpectedRevision, events []eventstore.EventData, size int) *appendReq {
+func newAppendReq(ctx context.Context, stream string, expected eventstore.ExpectedRevision, events []eventstore.EventData, generated []bool, size int) *appendReq {
 	r := reqPool.Get().(*appendReq)
-	r.ctx, r.stream, r.expected, r.events, r.size = ctx, stream, expected, events, size
+	r.ctx, r.stream, r.expected, r.events, r.generated, r.size = ctx, stream, expected, events, generated, size
 	r.records, r.contents, r.prepared = r.records[:0], r.contents[:0], r.prepared[:0]
 	for _, ev := range events {
 		off, coff := len(r.records), len(r.contents)
@@ -58,7 +61,7 @@ func newAppendReq(ctx context.Context, stream string, expected eventstore.Expect
 
 // release returns r to the pool once its appender has the answer.
 func (r *appendReq) release() {
-	r.ctx, r.events = nil, nil
+	r.ctx, r.events, r.generated = nil, nil, nil
 	if cap(r.records) > 1<<20 {
 		r.records, r.contents, r.prepared = nil, nil, nil // do not keep a large append's buffers
 	}
@@ -236,6 +239,9 @@ func (w *writer) handle(r *appendReq) {
 	var dups []int
 	var last dupVal
 	for i, ev := range r.events {
+		if r.generated != nil && r.generated[i] {
+			continue
+		}
 		if v, ok := s.window.lookup(r.stream, ev.EventID); ok {
 			dups = append(dups, i)
 			if v.rev >= last.rev {
@@ -291,7 +297,9 @@ func (w *writer) handle(r *appendReq) {
 		p.last = m.hash
 		p.positions = append(p.positions, position)
 		w.flushPos = append(w.flushPos, position)
-		s.window.add(p.name, ev.EventID, uint64(p.rev), position)
+		if r.generated == nil || !r.generated[i] {
+			s.window.add(p.name, ev.EventID, uint64(p.rev), position)
+		}
 		res = eventstore.AppendResult{Revision: uint64(p.rev), Position: pos(position)}
 	}
 	w.respond(r, res, nil)
