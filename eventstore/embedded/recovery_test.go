@@ -261,3 +261,30 @@ func FuzzRecoverTail(f *testing.F) {
 		}
 	})
 }
+
+// TestDamagedCheckpointIgnored: the index checkpoint is a cache; a damaged
+// or truncated one is ignored and the index is rebuilt from the log.
+func TestDamagedCheckpointIgnored(t *testing.T) {
+	t.Parallel()
+	const n = 9
+	tpl := buildTemplate(t, n, true)
+	for _, tc := range []struct {
+		name   string
+		damage func([]byte) []byte
+	}{
+		{"flipped byte", func(b []byte) []byte { b[len(b)/2] ^= 0xff; return b }},
+		{"truncated", func(b []byte) []byte { return b[:len(b)/3] }},
+		{"empty", func([]byte) []byte { return nil }},
+	} {
+		dir := tpl.damage(t, func(seg []byte) []byte { return seg })
+		name := filepath.Join(dir, "index.ckpt")
+		b, err := os.ReadFile(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(name, tc.damage(b), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		tpl.expectEvents(t, dir, n, "checkpoint "+tc.name)
+	}
+}
