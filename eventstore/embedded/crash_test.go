@@ -145,7 +145,9 @@ func TestMachineCrash(t *testing.T) {
 		rounds = 40
 	}
 	opts := func(fs *crashfs.FS) embedded.Options {
-		return embedded.Options{FS: fs, SegmentSize: 64 << 10, IdempotencyWindow: 64}
+		// Small segments and a checkpoint at every seal, so crashes also
+		// land in seals and checkpoint writes.
+		return embedded.Options{FS: fs, SegmentSize: 64 << 10, IdempotencyWindow: 64, CheckpointEvery: 1}
 	}
 	for round := range rounds {
 		seed := uint64(round)

@@ -26,6 +26,10 @@ type Options struct {
 	// recognise retried appends (rebuilt from the log on open); 0 means
 	// 262,144.
 	IdempotencyWindow int
+	// CheckpointEvery is how many segment seals pass between background
+	// index checkpoints (a checkpoint bounds how much log an open after a
+	// crash must scan); 0 means 4.
+	CheckpointEvery int
 	// Now is the clock that stamps RecordedEvent.Created; nil means time.Now.
 	Now func() time.Time
 }

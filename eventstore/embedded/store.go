@@ -86,11 +86,12 @@ type Store struct {
 	readOnly    bool
 	now         func() time.Time
 
-	segmentSize   int64
-	maxEventSize  int
-	maxAppendSize int
-	maxBatchBytes int
-	windowSize    int
+	segmentSize     int64
+	maxEventSize    int
+	maxAppendSize   int
+	maxBatchBytes   int
+	windowSize      int
+	checkpointEvery int
 
 	lock io.Closer
 	head vfs.File // writer: the durable end, for read-only readers
@@ -160,6 +161,7 @@ func Open(dir string, opts Options) (*Store, error) {
 	s.maxEventSize = cmpOr(opts.MaxEventSize, defaultMaxEventSize)
 	s.maxEventSize = min(s.maxEventSize, s.maxAppendSize-recordSize(eventstore.MaxStreamNameLen, 0, 0, 0))
 	s.windowSize = cmpOr(opts.IdempotencyWindow, defaultWindow)
+	s.checkpointEvery = cmpOr(opts.CheckpointEvery, 4)
 
 	var err error
 	if s.readOnly {

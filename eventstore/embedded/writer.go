@@ -458,16 +458,12 @@ func (w *writer) rotate() error {
 	return nil
 }
 
-// checkpointEvery is how many segment seals pass between index checkpoints:
-// it bounds how much log an open after a crash must scan.
-const checkpointEvery = 4
-
 // checkpoint writes an index checkpoint in the background every
-// checkpointEvery seals, one at a time. It only shortens the next open, so a
+// Options.CheckpointEvery seals, one at a time. It only shortens the next open, so a
 // failure is not fatal (the next one replaces it).
 func (w *writer) checkpoint() {
 	w.seals++
-	if w.seals%checkpointEvery != 0 {
+	if w.seals%w.s.checkpointEvery != 0 {
 		return
 	}
 	select {
