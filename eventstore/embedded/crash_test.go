@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -336,4 +337,39 @@ func TestCrashChild(t *testing.T) {
 		}()
 	}
 	wg.Wait()
+}
+
+// TestFailedWriteStopsAppends: after a write or fsync fails, the store
+// refuses further appends with ErrFailed (the page cache's state is
+// unknown), and a reopen recovers every acknowledged event.
+func TestFailedWriteStopsAppends(t *testing.T) {
+	t.Parallel()
+	fs := crashfs.New(crashfs.Config{})
+	ctx := context.Background()
+	s, err := embedded.Open("/data", embedded.Options{FS: fs, SegmentSize: 64 << 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	acks := newAckLog()
+	ev := []eventstore.EventData{{EventID: eventstore.NewEventID(), Type: "alert.raised", Data: []byte(`{"n":1}`)}}
+	res, err := s.Append(ctx, "alert-acme.a", eventstore.NoStream, ev...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	acks.add("alert-acme.a", res, ev)
+	fs.SetCrashAfter(1) // the next write fails
+	if _, err := s.Append(ctx, "alert-acme.a", eventstore.Any, eventstore.EventData{Type: "alert.raised", Data: []byte(`{"n":2}`)}); !errors.Is(err, embedded.ErrFailed) {
+		t.Fatalf("append whose write failed: %v, want ErrFailed", err)
+	}
+	if _, err := s.Append(ctx, "alert-acme.b", eventstore.Any, eventstore.EventData{Type: "alert.raised", Data: []byte(`{"n":3}`)}); !errors.Is(err, embedded.ErrFailed) {
+		t.Fatalf("append after the failure: %v, want ErrFailed", err)
+	}
+	s.Close()
+	fs.Crash(nil)
+	s, err = embedded.Open("/data", embedded.Options{FS: fs, SegmentSize: 64 << 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	acks.check(t, s)
 }

@@ -2,6 +2,7 @@ package embedded
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"path"
 	"runtime"
@@ -483,9 +484,14 @@ func (w *writer) checkpoint() {
 // fail puts the store in the failed state: after a failed write or fsync
 // the durable state of the log is unknown until it is reopened.
 func (w *writer) fail(err error) {
-	err = fmt.Errorf("%w (the store accepts no more appends; reopen it to recover)", err)
+	err = fmt.Errorf("%w: %w (it accepts no more appends; reopen it to recover)", ErrFailed, err)
 	w.s.failed.CompareAndSwap(nil, &err)
 }
+
+// ErrFailed is wrapped by every append error after a write or fsync of the
+// log failed: the store must be reopened (recovery then works from what is
+// on disk).
+var ErrFailed = errors.New("embedded: store failed")
 
 const pageSize = 4096
 
