@@ -2,7 +2,10 @@ module github.com/socledger/socledger
 
 go 1.26
 
-require github.com/rs/zerolog v1.35.1
+require (
+	github.com/rs/zerolog v1.35.1
+	go.yaml.in/yaml/v3 v3.0.6
+)
 
 require (
 	github.com/mattn/go-colorable v0.1.14 // indirect

@@ -1,0 +1,5 @@
+//go:build !race
+
+package sigma_test
+
+const raceEnabled = false
