@@ -10,6 +10,7 @@
 //
 //	serve   run the service: open the store in a data directory and serve
 //	        HTTP (health checks and the console) on an address
+//	detect  run Sigma rules over event files offline and print the matches
 //	help    print this help
 //
 // Run "socledger <command> -h" for a command's flags. Every flag can also be
@@ -45,6 +46,7 @@ Usage:
 Commands:
 
 	serve   run the service: event store, API and console
+	detect  run Sigma rules over event files and print the matches
 	help    print this help
 
 Run "socledger <command> -h" for the flags of a command.
@@ -63,6 +65,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	switch cmd {
 	case "serve":
 		return serve(ctx, rest, getenv, stderr)
+	case "detect":
+		return detect(ctx, rest, stdout, stderr)
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
