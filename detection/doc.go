@@ -13,12 +13,15 @@
 //   - sigma parses Sigma rules (detection, every field modifier, the
 //     condition grammar) and compiles each once into a matcher;
 //   - engine loads a rules tree (reporting each rule that cannot load, with
-//     its file, line and reason), routes each event to the rules whose
-//     logsource covers it, narrows them with a cross-rule literal prefilter,
-//     and reports the matches.
+//     its file, line and reason), applies filter rules to the rules they
+//     name, routes each event to the rules whose logsource covers it,
+//     narrows them with a cross-rule literal prefilter, and reports the
+//     matches;
+//   - correlation evaluates correlation rules (event_count, value_count,
+//     temporal, temporal_ordered, value_sum, value_avg, value_percentile)
+//     over the matches of the rules they reference, in event time, with
+//     bounded and counted state.
 //
-// Not built yet: correlation rules (event_count, value_count, temporal,
-// temporal_ordered, value_sum, value_avg, value_percentile) and Sigma filters,
-// which are recognised and reported as unsupported; alert fingerprints and
-// the commands that raise alerts (they need the domain aggregates).
+// Not built yet: alert fingerprints and the commands that raise alerts
+// (they need the domain aggregates).
 package detection

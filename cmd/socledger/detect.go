@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/socledger/socledger/detection/correlation"
 	"github.com/socledger/socledger/detection/engine"
 	"github.com/socledger/socledger/detection/eventio"
 	"github.com/socledger/socledger/detection/normalize"
@@ -68,15 +69,28 @@ Flags:
 	return cfg, nil
 }
 
-// detectMatch is one line of detect's output.
+// detectMatch is one line of detect's output. For a correlation match,
+// file, line and index name the event that completed it, and Correlation
+// says which group matched and how.
 type detectMatch struct {
-	RuleID    string   `json:"rule_id"`
-	RuleTitle string   `json:"rule_title"`
-	Level     string   `json:"level"`
-	Tags      []string `json:"tags"`
-	File      string   `json:"file"`
-	Line      int      `json:"line"`
-	Index     int      `json:"index"`
+	RuleID      string            `json:"rule_id"`
+	RuleTitle   string            `json:"rule_title"`
+	Level       string            `json:"level"`
+	Tags        []string          `json:"tags"`
+	File        string            `json:"file"`
+	Line        int               `json:"line"`
+	Index       int               `json:"index"`
+	Correlation *correlationMatch `json:"correlation,omitempty"`
+}
+
+type correlationMatch struct {
+	Type  string            `json:"type"`
+	Group map[string]string `json:"group"`
+	Value float64           `json:"value"`
+	Count int               `json:"count"`
+	First time.Time         `json:"first"`
+	Last  time.Time         `json:"last"`
+	Rules []string          `json:"rules"`
 }
 
 // detect runs Sigma rules over event files (see parseDetectFlags' usage).
@@ -127,8 +141,12 @@ func detect(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		inputErrs = append(inputErrs, errs...)
 	}
 	elapsed := time.Since(start)
-	fmt.Fprintf(stderr, "detect: %d events, %d matches, %d rules loaded, %d skipped (%s), %.0f events/s\n",
-		events, matches, rep.Loaded, len(rep.Skipped), reasons(rep.ByReason), float64(events)/max(elapsed.Seconds(), 1e-9))
+	fmt.Fprintf(stderr, "detect: %d events, %d matches, %d rules loaded (%d filters, %d correlations), %d skipped (%s), %.0f events/s\n",
+		events, matches, rep.Loaded, rep.Filters, rep.Correlations, len(rep.Skipped), reasons(rep.ByReason), float64(events)/max(elapsed.Seconds(), 1e-9))
+	if st := eng.Correlation().Stats(); st.EvictedGroups+st.DroppedEntries+st.Late+st.Unusable > 0 {
+		fmt.Fprintf(stderr, "detect: correlation state: %d groups evicted (%d events), %d events dropped from full groups, %d late events ignored, %d matches without a usable value field\n",
+			st.EvictedGroups, st.EvictedEntries, st.DroppedEntries, st.Late, st.Unusable)
+	}
 	if len(inputErrs) > 0 {
 		return fmt.Errorf("detect: %d unusable input(s); every readable event was still checked", len(inputErrs))
 	}
@@ -139,6 +157,8 @@ func detect(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 // malformed event is reported and skipped, and reading goes on with the next
 // one, unless the reader cannot resynchronise (it then repeats its error).
 func detectFile(ctx context.Context, eng *engine.Engine, mapping *normalize.Mapping, name string, out *json.Encoder) (events, matches int, errs []error) {
+	// Correlations see each event's matched rules in file order, with the
+	// event's own time (correlation.EventTime).
 	var r io.Reader
 	if name == "-" {
 		r = stdin
@@ -151,6 +171,9 @@ func detectFile(ctx context.Context, eng *engine.Engine, mapping *normalize.Mapp
 		r = f
 	}
 	rd := eventio.NewReader(r, name)
+	corr := eng.Correlation()
+	var matched []*sigma.Rule
+	var at time.Time // an event without a time of its own takes the previous one's
 	for {
 		rec, err := rd.Next()
 		if errors.Is(err, io.EOF) {
@@ -169,13 +192,29 @@ func detectFile(ctx context.Context, eng *engine.Engine, mapping *normalize.Mapp
 		events++
 		ev, ls, _ := mapping.Normalize(rec.Object)
 		var werr error
-		eng.Match(ev, ls, func(rule *sigma.Rule) {
+		emit := func(rule *sigma.Rule, c *correlationMatch) {
 			matches++
 			if werr == nil {
 				werr = out.Encode(detectMatch{
 					RuleID: rule.ID, RuleTitle: rule.Title, Level: rule.Level, Tags: nonNil(rule.Tags),
-					File: rec.File, Line: rec.Line, Index: rec.Index,
+					File: rec.File, Line: rec.Line, Index: rec.Index, Correlation: c,
 				})
+			}
+		}
+		matched = matched[:0]
+		eng.Match(ev, ls, func(rule *sigma.Rule) {
+			matched = append(matched, rule)
+			if corr.Standalone(rule) { // not a rule a correlation keeps to itself (generate: false)
+				emit(rule, nil)
+			}
+		})
+		if t, ok := correlation.EventTime(ev); ok {
+			at = t
+		}
+		corr.Observe(ev, at, matched, func(m correlation.Match) {
+			if m.Report {
+				emit(m.Rule, &correlationMatch{Type: string(m.Rule.Correlation.Type), Group: m.Group, Value: m.Value,
+					Count: m.Count, First: m.First, Last: m.Last, Rules: m.RuleIDs})
 			}
 		})
 		if werr != nil {

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -121,5 +122,91 @@ func TestDetectNeedsRules(t *testing.T) {
 	err := run(t.Context(), []string{"socledger", "detect", "x.json"}, func(string) string { return "" }, &stdout, &stderr)
 	if err == nil || !strings.Contains(err.Error(), "--rules") {
 		t.Fatalf("detect without --rules: %v", err)
+	}
+}
+
+// TestDetectCorrelationAndFilter: a filter removes the matches of the rule
+// it names on the hosts it selects, and an event_count correlation over the
+// remaining failed logons fires once a user reaches the threshold within the
+// window, with its group in the output.
+func TestDetectCorrelationAndFilter(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	rules := filepath.Join(dir, "rules")
+	writeFile(t, filepath.Join(rules, "failed_logon.yml"), `title: Failed logon
+id: 0e95725d-7320-415d-80f7-004da920fc11
+name: failed_logon
+level: low
+logsource:
+    product: windows
+    service: security
+detection:
+    selection:
+        EventID: 4625
+    condition: selection
+`)
+	writeFile(t, filepath.Join(rules, "brute_force.yml"), `title: Brute force against one account
+id: 0e95725d-7320-415d-80f7-004da920fc12
+level: high
+correlation:
+    type: event_count
+    rules:
+        - failed_logon
+    group-by:
+        - TargetUserName
+    timespan: 5m
+    generate: true # also report the failed logons themselves
+    condition:
+        gte: 3
+`)
+	writeFile(t, filepath.Join(rules, "filter_lab.yml"), `title: Lab hosts are noisy
+id: 0e95725d-7320-415d-80f7-004da920fc13
+logsource:
+    product: windows
+filter:
+    rules:
+        - failed_logon
+    selection:
+        Computer|startswith: 'LAB-'
+    condition: not selection
+`)
+	var lines []string
+	logon := func(sec int, user, host string) {
+		lines = append(lines, fmt.Sprintf(`{"EventID": 4625, "Channel": "Security", "Computer": %q, "TargetUserName": %q, "TimeCreated_SystemTime": "2026-11-24T10:00:%02dZ"}`, host, user, sec))
+	}
+	logon(0, "alice", "WS-1")
+	logon(10, "alice", "LAB-7") // filtered out: neither reported nor counted
+	logon(20, "bob", "WS-2")
+	logon(30, "alice", "WS-1")
+	logon(40, "alice", "WS-3") // third for alice: the correlation fires
+	events := writeFile(t, filepath.Join(dir, "logons.ndjson"), strings.Join(lines, "\n")+"\n")
+	var stdout, stderr bytes.Buffer
+	if err := run(t.Context(), []string{"socledger", "detect", "--rules", rules, events}, func(string) string { return "" }, &stdout, &stderr); err != nil {
+		t.Fatalf("detect: %v\n%s", err, stderr.String())
+	}
+	var base, corr []detectMatch
+	for _, line := range strings.Split(strings.TrimSpace(stdout.String()), "\n") {
+		var m detectMatch
+		if err := json.Unmarshal([]byte(line), &m); err != nil {
+			t.Fatalf("output line %q: %v", line, err)
+		}
+		if m.Correlation != nil {
+			corr = append(corr, m)
+		} else {
+			base = append(base, m)
+		}
+	}
+	if len(base) != 4 {
+		t.Errorf("%d failed-logon matches, want 4 (the LAB- host filtered): %+v", len(base), base)
+	}
+	if len(corr) != 1 {
+		t.Fatalf("%d correlation matches, want 1:\n%s", len(corr), stdout.String())
+	}
+	c := corr[0]
+	if c.Level != "high" || c.Index != 4 || c.Correlation.Type != "event_count" || c.Correlation.Group["TargetUserName"] != "alice" || c.Correlation.Count != 3 {
+		t.Errorf("correlation match %+v %+v: want alice's third failed logon (index 4), count 3", c, *c.Correlation)
+	}
+	if !strings.Contains(stderr.String(), "1 filters, 1 correlations") {
+		t.Errorf("summary does not count the filter and the correlation: %s", stderr.String())
 	}
 }

@@ -4,8 +4,10 @@
 // the others), routes each event only to the rules whose logsource can match
 // it, and reports the rules that match.
 //
-// Correlation and filter rules are recognised and reported as not supported
-// yet; no rule is ever evaluated partially.
+// Filter rules are applied to the rules they name when those are compiled.
+// Correlation rules are handed to a correlation.Engine (Engine.Correlation),
+// which the caller feeds with each event's matched rules and its time.
+// No rule is ever evaluated partially.
 package engine
 
 import (
@@ -19,6 +21,7 @@ import (
 	"sync"
 
 	"github.com/socledger/socledger/detection"
+	"github.com/socledger/socledger/detection/correlation"
 	"github.com/socledger/socledger/detection/normalize"
 	"github.com/socledger/socledger/detection/sigma"
 )
@@ -31,6 +34,8 @@ type Options struct {
 	// Placeholders are the values of %name% placeholders for the expand
 	// modifier.
 	Placeholders map[string][]string
+	// Correlation bounds the state of the correlation engine.
+	Correlation correlation.Options
 }
 
 // Skipped is a rule (or file) that did not load.
@@ -45,26 +50,29 @@ type Skipped struct {
 
 // Report says what Load did.
 type Report struct {
-	Files    int // rule files read
-	Loaded   int // rules compiled
-	Skipped  []Skipped
-	ByReason map[string]int // Skipped counted by Reason
+	Files        int // rule files read
+	Loaded       int // detection rules compiled
+	Filters      int // filter rules compiled (applied to the rules they name)
+	Correlations int // correlation rules evaluated
+	Skipped      []Skipped
+	ByReason     map[string]int // Skipped counted by Reason
 }
 
 // LoadRate is the share of rule documents that loaded.
 func (r Report) LoadRate() float64 {
-	total := r.Loaded + len(r.Skipped)
-	if total == 0 {
+	loaded := r.Loaded + r.Filters + r.Correlations
+	if loaded+len(r.Skipped) == 0 {
 		return 1
 	}
-	return float64(r.Loaded) / float64(total)
+	return float64(loaded) / float64(loaded+len(r.Skipped))
 }
 
 // Engine is a compiled rule set. It is safe for concurrent use and never
 // changes; a reload builds a new Engine (see Set).
 type Engine struct {
-	rules   []*sigma.Compiled
-	mapping *normalize.Mapping
+	rules       []*sigma.Compiled
+	mapping     *normalize.Mapping
+	correlation *correlation.Engine
 
 	mu     sync.RWMutex
 	routes map[detection.Logsource]*prefilter
@@ -100,6 +108,11 @@ func Load(dirs []string, opts Options) (*Engine, Report, error) {
 		rep.Skipped = append(rep.Skipped, s)
 		rep.ByReason[s.Reason]++
 	}
+	// Read everything first: a filter or a correlation may sit in another
+	// file than the rules it names.
+	var detections, correlations []*sigma.Rule
+	var filters []*sigma.CompiledFilter
+	copts := sigma.CompileOptions{Placeholders: opts.Placeholders}
 	for _, file := range files {
 		src, err := os.ReadFile(file)
 		if err != nil {
@@ -116,19 +129,50 @@ func Load(dirs []string, opts Options) (*Engine, Report, error) {
 				skip(file, line, res.Err)
 				continue
 			}
-			if err := res.Rule.Validate(); err != nil {
-				skip(file, res.Rule.Line, err)
+			r := res.Rule
+			if err := r.Validate(); err != nil {
+				skip(file, r.Line, err)
 				continue
 			}
-			c, err := sigma.Compile(res.Rule, sigma.CompileOptions{Placeholders: opts.Placeholders})
-			if err != nil {
-				skip(file, res.Rule.Line, err)
-				continue
+			switch r.Kind {
+			case sigma.KindCorrelation:
+				correlations = append(correlations, r)
+			case sigma.KindFilter:
+				f, err := sigma.CompileFilter(r, copts)
+				if err != nil {
+					skip(file, r.Line, err)
+					continue
+				}
+				filters = append(filters, f)
+				rep.Filters++
+			default:
+				detections = append(detections, r)
 			}
-			e.rules = append(e.rules, c)
-			rep.Loaded++
 		}
 	}
+	copts.Filters = filters
+	var compiled []*sigma.Rule
+	for _, r := range detections {
+		c, err := sigma.Compile(r, copts)
+		if err != nil {
+			skip(r.File, r.Line, err)
+			continue
+		}
+		e.rules = append(e.rules, c)
+		compiled = append(compiled, r)
+		rep.Loaded++
+	}
+	corr, errs := correlation.New(correlations, compiled, opts.Correlation)
+	for _, err := range errs {
+		file, line := "", 0
+		var re *sigma.RuleError
+		if errors.As(err, &re) {
+			file, line = re.File, re.Line
+		}
+		skip(file, line, err)
+	}
+	e.correlation = corr
+	rep.Correlations = len(corr.Correlations())
 	return e, rep, nil
 }
 
@@ -150,8 +194,13 @@ func reason(err error) string {
 	return "other"
 }
 
-// Rules returns the compiled rules, in file order.
+// Rules returns the compiled detection rules, in file order.
 func (e *Engine) Rules() []*sigma.Compiled { return e.rules }
+
+// Correlation returns the correlation engine over the loaded correlation
+// rules. It holds the correlation windows, so a reload (a new Engine)
+// starts them afresh.
+func (e *Engine) Correlation() *correlation.Engine { return e.correlation }
 
 // route returns the prefilter over the rules whose logsource covers ls,
 // built once per distinct event logsource.

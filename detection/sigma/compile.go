@@ -17,6 +17,14 @@ type CompileOptions struct {
 	// makes Compile return an *UnsupportedError, as the spec requires of a
 	// tool that cannot resolve it.
 	Placeholders map[string][]string
+
+	// Filters are global filters (see CompileFilter). Compile applies to the
+	// rule every filter that names it (by id or name) and whose logsource
+	// covers the rule's (see (*CompiledFilter).AppliesTo): the rule then
+	// matches only when its condition holds and so does the filter's, as
+	// pySigma and rsigma apply filters. Filters that do not apply are
+	// ignored; (*Compiled).Filters lists the ones applied.
+	Filters []*CompiledFilter
 }
 
 // Compiled is a rule turned into a matcher. It is immutable and safe for
@@ -26,10 +34,15 @@ type Compiled struct {
 	searches []*searchMatcher
 	conds    []*cnode
 	literals [][]string
+	filters  []*CompiledFilter
 }
 
 // Rule returns the rule c was compiled from.
 func (c *Compiled) Rule() *Rule { return c.rule }
+
+// Filters returns the filters applied to the rule, in the order of
+// CompileOptions.Filters. The result must not be modified.
+func (c *Compiled) Filters() []*CompiledFilter { return c.filters }
 
 // maxAlternatives bounds how many strings one rule value may expand to
 // (windash before an encoding, placeholders, base64offset).
@@ -37,44 +50,54 @@ const maxAlternatives = 4096
 
 // Compile checks the modifiers and values of a detection rule and builds its
 // matcher: literals lowered once, regular expressions compiled, networks
-// parsed, encodings and windash variants worked out. Errors are a
-// *RuleError (a malformed value or a meaningless modifier combination) or an
+// parsed, encodings and windash variants worked out; then it applies the
+// filters of opts.Filters that concern the rule. Errors are a *RuleError (a
+// malformed value or a meaningless modifier combination) or an
 // *UnsupportedError (an unknown modifier, a regular expression RE2 cannot
-// compile, a placeholder without a value, a correlation or filter rule).
+// compile, a placeholder without a value). Correlation and filter rules are
+// refused with an *UnsupportedError: a correlation rule is evaluated by
+// package detection/correlation, a filter is compiled by CompileFilter.
 func Compile(r *Rule, opts CompileOptions) (*Compiled, error) {
 	if r == nil {
 		return nil, &RuleError{Reason: "nil rule"}
 	}
 	switch r.Kind {
 	case KindCorrelation:
-		return nil, &UnsupportedError{File: r.File, Line: r.Line, Construct: "correlation rule", Detail: "correlation rules are not evaluated yet"}
+		return nil, &UnsupportedError{File: r.File, Line: r.Line, Construct: "correlation rule",
+			Detail: "Compile takes detection rules; a correlation rule is evaluated by detection/correlation"}
 	case KindFilter:
-		return nil, &UnsupportedError{File: r.File, Line: r.Line, Construct: "filter rule", Detail: "global filters are not applied yet"}
+		return nil, &UnsupportedError{File: r.File, Line: r.Line, Construct: "filter rule",
+			Detail: "Compile takes detection rules; compile a filter with CompileFilter and pass it in CompileOptions.Filters"}
 	}
 	if r.Detection == nil || len(r.Detection.Conditions) == 0 {
 		return nil, &RuleError{File: r.File, Line: r.Line, Field: "detection", Reason: "missing detection or condition"}
 	}
-	cp := &compiler{rule: r, opts: opts, index: map[string]int{}}
-	c := &Compiled{rule: r}
-	searchCNF := make([]cnf, len(r.Detection.Searches))
-	for i, s := range r.Detection.Searches {
-		sm, lits, err := cp.search(s)
-		if err != nil {
-			return nil, err
-		}
-		c.searches = append(c.searches, sm)
-		searchCNF[i] = lits
-		cp.index[s.Name] = i
+	cp := &compiler{rule: r, det: r.Detection, opts: opts, index: map[string]int{}}
+	searches, conds, condCNF, err := cp.detection()
+	if err != nil {
+		return nil, err
 	}
-	var condCNF []cnf
-	for _, e := range r.Detection.Conditions {
-		n, lits, err := cp.condition(e, searchCNF)
-		if err != nil {
-			return nil, &RuleError{File: r.File, Line: r.Detection.Line, Field: "detection.condition",
-				Reason: fmt.Sprintf("condition %v: %v", e, err)}
+	c := &Compiled{rule: r, searches: searches, conds: conds}
+	for _, f := range opts.Filters {
+		if f.AppliesTo(r) {
+			c.filters = append(c.filters, f)
 		}
-		c.conds = append(c.conds, n)
-		condCNF = append(condCNF, lits)
+	}
+	if len(c.filters) > 0 {
+		// (c1 or c2 …) and f1 and f2 … evaluated as (c1 and f1 and f2 …) or
+		// (c2 and f1 and f2 …): each filter's searches are appended to the
+		// rule's and its condition tree re-indexed onto them.
+		fconds := make([]*cnode, len(c.filters))
+		fcnf := make([]cnf, len(c.filters))
+		for i, f := range c.filters {
+			fconds[i] = f.cond.shift(len(c.searches))
+			fcnf[i] = f.lits
+			c.searches = append(c.searches, f.searches...)
+		}
+		for i, n := range c.conds {
+			c.conds[i] = &cnode{op: opAnd, kids: append([]*cnode{n}, fconds...)}
+			condCNF[i] = andCNF(append([]cnf{condCNF[i]}, fcnf...))
+		}
 	}
 	c.literals = orCNF(condCNF).finish()
 	return c, nil
@@ -82,8 +105,55 @@ func Compile(r *Rule, opts CompileOptions) (*Compiled, error) {
 
 type compiler struct {
 	rule  *Rule
+	det   *Detection
 	opts  CompileOptions
 	index map[string]int
+}
+
+// detection compiles the searches and conditions of cp.det: the matchers of
+// the searches, one condition tree per condition, and the literal clauses
+// of each condition.
+func (cp *compiler) detection() ([]*searchMatcher, []*cnode, []cnf, error) {
+	d := cp.det
+	var searches []*searchMatcher
+	searchCNF := make([]cnf, len(d.Searches))
+	for i, s := range d.Searches {
+		sm, lits, err := cp.search(s)
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		searches = append(searches, sm)
+		searchCNF[i] = lits
+		cp.index[s.Name] = i
+	}
+	var conds []*cnode
+	var condCNF []cnf
+	for _, e := range d.Conditions {
+		n, lits, err := cp.condition(e, searchCNF)
+		if err != nil {
+			return nil, nil, nil, &RuleError{File: cp.rule.File, Line: d.Line, Field: d.sectionName() + ".condition",
+				Reason: fmt.Sprintf("condition %v: %v", e, err)}
+		}
+		conds = append(conds, n)
+		condCNF = append(condCNF, lits)
+	}
+	return searches, conds, condCNF, nil
+}
+
+// shift returns a copy of the condition tree with every search index moved
+// by off.
+func (n *cnode) shift(off int) *cnode {
+	m := &cnode{op: n.op, search: n.search + off}
+	if n.set != nil {
+		m.set = make([]int, len(n.set))
+		for i, s := range n.set {
+			m.set[i] = s + off
+		}
+	}
+	for _, k := range n.kids {
+		m.kids = append(m.kids, k.shift(off))
+	}
+	return m
 }
 
 func (cp *compiler) condition(e Expr, searchCNF []cnf) (*cnode, cnf, error) {
@@ -119,7 +189,7 @@ func (cp *compiler) condition(e Expr, searchCNF []cnf) (*cnode, cnf, error) {
 	case nil:
 		return nil, nil, errors.New("empty expression")
 	case *Quantifier:
-		set := quantified(x, cp.rule.Detection.Searches)
+		set := quantified(x, cp.det.Searches)
 		if len(set) == 0 {
 			return nil, nil, errors.New("'" + x.String() + "' matches no search identifier")
 		}
@@ -144,16 +214,17 @@ func andOr(e Expr) ([]Expr, condOp) {
 
 func (cp *compiler) search(s *Search) (*searchMatcher, cnf, error) {
 	// Parse guarantees these; a Rule built by hand may not.
+	sec := cp.det.sectionName()
 	if s == nil || len(s.Groups) == 0 {
-		return nil, nil, &RuleError{File: cp.rule.File, Line: cp.rule.Line, Field: "detection", Reason: "a search identifier without selections"}
+		return nil, nil, &RuleError{File: cp.rule.File, Line: cp.rule.Line, Field: sec, Reason: "a search identifier without selections"}
 	}
 	for _, g := range s.Groups {
 		if len(g) == 0 {
-			return nil, nil, &RuleError{File: cp.rule.File, Line: s.Line, Field: "detection." + s.Name, Reason: "an empty selection"}
+			return nil, nil, &RuleError{File: cp.rule.File, Line: s.Line, Field: sec + "." + s.Name, Reason: "an empty selection"}
 		}
 		for _, fm := range g {
 			if fm == nil || len(fm.Values) == 0 {
-				return nil, nil, &RuleError{File: cp.rule.File, Line: s.Line, Field: "detection." + s.Name, Reason: "a field without values"}
+				return nil, nil, &RuleError{File: cp.rule.File, Line: s.Line, Field: sec + "." + s.Name, Reason: "a field without values"}
 			}
 		}
 	}
@@ -208,7 +279,12 @@ func (cp *compiler) fail(fm *FieldMatch, s *Search, line int, format string, arg
 	if line == 0 {
 		line = fm.Line
 	}
-	return &RuleError{File: cp.rule.File, Line: line, Field: "detection." + s.Name + fieldSuffix(fm), Reason: fmt.Sprintf(format, args...)}
+	return &RuleError{File: cp.rule.File, Line: line, Field: cp.where(s, fm), Reason: fmt.Sprintf(format, args...)}
+}
+
+// where names a field match in errors: "detection.selection.Image|endswith".
+func (cp *compiler) where(s *Search, fm *FieldMatch) string {
+	return cp.det.sectionName() + "." + s.Name + fieldSuffix(fm)
 }
 
 func fieldSuffix(fm *FieldMatch) string {
@@ -264,7 +340,7 @@ func (cp *compiler) modifiers(s *Search, fm *FieldMatch) (*modifiers, error) {
 			}
 		default:
 			return nil, &UnsupportedError{File: cp.rule.File, Line: fm.Line, Construct: fmt.Sprintf("modifier %q", mod),
-				Detail: "in detection." + s.Name + fieldSuffix(fm)}
+				Detail: "in " + cp.where(s, fm)}
 		}
 		if err != nil {
 			return nil, err
@@ -503,7 +579,7 @@ func (cp *compiler) regexp(s *Search, fm *FieldMatch, mods *modifiers, v Value) 
 	rx, err := regexp.Compile(pattern)
 	if err != nil {
 		return nil, &UnsupportedError{File: cp.rule.File, Line: v.Line, Construct: "regular expression",
-			Detail: fmt.Sprintf("detection.%s%s: RE2 cannot compile %q: %v", s.Name, fieldSuffix(fm), v.Raw, unwrapRegexpError(err))}
+			Detail: fmt.Sprintf("%s: RE2 cannot compile %q: %v", cp.where(s, fm), v.Raw, unwrapRegexpError(err))}
 	}
 	return &re{re: rx}, nil
 }
@@ -536,7 +612,7 @@ func (cp *compiler) stringMatchers(s *Search, fm *FieldMatch, mods *modifiers, v
 		}
 		if len(next) > maxAlternatives {
 			return nil, nil, &UnsupportedError{File: cp.rule.File, Line: v.Line, Construct: "value expansion",
-				Detail: fmt.Sprintf("detection.%s%s: %q expands to more than %d alternatives", s.Name, fieldSuffix(fm), v.Raw, maxAlternatives)}
+				Detail: fmt.Sprintf("%s: %q expands to more than %d alternatives", cp.where(s, fm), v.Raw, maxAlternatives)}
 		}
 		alts = next
 	}
@@ -586,7 +662,7 @@ func (cp *compiler) step(s *Search, fm *FieldMatch, v Value, step string, a sstr
 		var ok bool
 		if variants, ok = a.expandDashes(maxAlternatives); !ok {
 			return nil, &UnsupportedError{File: cp.rule.File, Line: v.Line, Construct: "value expansion",
-				Detail: fmt.Sprintf("detection.%s%s: windash before %s gives more than %d alternatives", s.Name, fieldSuffix(fm), step, maxAlternatives)}
+				Detail: fmt.Sprintf("%s: windash before %s gives more than %d alternatives", cp.where(s, fm), step, maxAlternatives)}
 		}
 	}
 	var out []sstr
@@ -631,11 +707,11 @@ func (cp *compiler) expand(s *Search, fm *FieldMatch, v Value, a sstr) ([]sstr, 
 		values, ok := cp.opts.Placeholders[it.text]
 		if !ok || len(values) == 0 {
 			return nil, &UnsupportedError{File: cp.rule.File, Line: v.Line, Construct: fmt.Sprintf("placeholder %%%s%%", it.text),
-				Detail: fmt.Sprintf("detection.%s%s: no value in CompileOptions.Placeholders", s.Name, fieldSuffix(fm))}
+				Detail: fmt.Sprintf("%s: no value in CompileOptions.Placeholders", cp.where(s, fm))}
 		}
 		if len(alts)*len(values) > maxAlternatives {
 			return nil, &UnsupportedError{File: cp.rule.File, Line: v.Line, Construct: "value expansion",
-				Detail: fmt.Sprintf("detection.%s%s: placeholders give more than %d alternatives", s.Name, fieldSuffix(fm), maxAlternatives)}
+				Detail: fmt.Sprintf("%s: placeholders give more than %d alternatives", cp.where(s, fm), maxAlternatives)}
 		}
 		next := make([]sstr, 0, len(alts)*len(values))
 		for _, prev := range alts {

@@ -8,9 +8,11 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"go.yaml.in/yaml/v3"
 
@@ -269,8 +271,9 @@ func eventFromYAML(n *yaml.Node) (detection.Event, error) {
 }
 
 // TestSpecAndPySigmaDocuments loads the specification's schema test
-// documents and pySigma's valid rule files: detection rules compile, and
-// correlation and filter documents are recognised as such.
+// documents and pySigma's valid rule files: detection rules compile,
+// correlation documents parse into their sections, and filter documents
+// compile.
 func TestSpecAndPySigmaDocuments(t *testing.T) {
 	t.Parallel()
 	base := sharedData(t, "sigma-conformance")
@@ -288,7 +291,7 @@ func TestSpecAndPySigmaDocuments(t *testing.T) {
 				return err
 			}
 			for i, res := range sigma.ParseAll(src, path) {
-				if res.Rule == nil {
+				if res.Rule == nil || res.Err != nil {
 					t.Errorf("%s document %d: %v", path, i+1, res.Err)
 					continue
 				}
@@ -298,14 +301,18 @@ func TestSpecAndPySigmaDocuments(t *testing.T) {
 				}
 				switch res.Rule.Kind {
 				case sigma.KindDetection:
-					if res.Err != nil {
-						t.Errorf("%s document %d: %v", path, i+1, res.Err)
-					} else if _, err := sigma.Compile(res.Rule, sigma.CompileOptions{}); err != nil {
+					if _, err := sigma.Compile(res.Rule, sigma.CompileOptions{}); err != nil {
 						t.Errorf("%s document %d: %v", path, i+1, err)
 					}
-				default:
-					if _, ok := errors.AsType[*sigma.UnsupportedError](res.Err); !ok {
-						t.Errorf("%s document %d: %v rule without an *UnsupportedError: %v", path, i+1, res.Rule.Kind, res.Err)
+				case sigma.KindCorrelation:
+					c := res.Rule.Correlation
+					if c == nil || len(c.Rules) == 0 || c.Timespan <= 0 || len(c.Condition.Bounds) == 0 ||
+						c.Type.AggregatesField() != (len(c.Condition.Fields) > 0) {
+						t.Errorf("%s document %d: correlation parsed as %+v", path, i+1, c)
+					}
+				case sigma.KindFilter:
+					if _, err := sigma.CompileFilter(res.Rule, sigma.CompileOptions{}); err != nil {
+						t.Errorf("%s document %d: CompileFilter: %v", path, i+1, err)
 					}
 				}
 			}
@@ -319,5 +326,89 @@ func TestSpecAndPySigmaDocuments(t *testing.T) {
 		counts[sigma.KindDetection], counts[sigma.KindCorrelation], counts[sigma.KindFilter])
 	if counts[sigma.KindCorrelation] == 0 || counts[sigma.KindFilter] == 0 {
 		t.Error("expected correlation and filter documents in the shared material")
+	}
+}
+
+// TestSpecCorrelationSections checks each specification schema test
+// correlation against what its text says.
+func TestSpecCorrelationSections(t *testing.T) {
+	t.Parallel()
+	dir := filepath.Join(sharedData(t, "sigma-conformance"), "sigma-specification", "tests", "schema", "correlation")
+	tests := []struct {
+		file     string
+		typ      sigma.CorrelationType
+		groupBy  []string
+		timespan time.Duration
+		cond     string
+		fields   []string
+	}{
+		{"event_count.yml", sigma.CorrelationEventCount, []string{"ComputerName"}, time.Hour, "gte 100", nil},
+		{"event_count_ecs.yml", sigma.CorrelationEventCount, []string{"dns.question.name"}, time.Hour, "gte 100", nil},
+		{"value_count.yml", sigma.CorrelationValueCount, []string{"ComputerName", "WorkstationName"}, 24 * time.Hour, "gte 100", []string{"User"}},
+		{"temporal.yml", sigma.CorrelationTemporal, []string{"ComputerName", "User"}, 5 * time.Minute, "gte 3", nil},
+		{"temporal_ordered.yml", sigma.CorrelationTemporalOrdered, []string{"ComputerName", "User"}, 5 * time.Minute, "gte 3", nil},
+		{"value_sum.yml", sigma.CorrelationValueSum, []string{"SourceIP", "User"}, time.Hour, "gt 1000000", []string{"bytes_sent"}},
+		{"value_avg.yml", sigma.CorrelationValueAvg, []string{"SourceIP", "User"}, 24 * time.Hour, "gt 500", []string{"BytesOut"}},
+		{"value_percentile.yml", sigma.CorrelationValuePercentile, []string{"ComputerName"}, 24 * time.Hour, "lte 1", []string{"Image"}},
+	}
+	for _, tt := range tests {
+		src, err := os.ReadFile(filepath.Join(dir, tt.file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := sigma.Parse(src, tt.file)
+		if err != nil {
+			t.Errorf("%s: %v", tt.file, err)
+			continue
+		}
+		c := r.Correlation
+		if c.Type != tt.typ || !slices.Equal(c.GroupBy, tt.groupBy) || c.Timespan != tt.timespan ||
+			c.Condition.String() != tt.cond || !slices.Equal(c.Condition.Fields, tt.fields) {
+			t.Errorf("%s: parsed as type %s, group-by %v, timespan %v, condition %q, field %v", tt.file,
+				c.Type, c.GroupBy, c.Timespan, c.Condition.String(), c.Condition.Fields)
+		}
+		if tt.typ == sigma.CorrelationValuePercentile && c.Condition.Percentile != 50 {
+			t.Errorf("%s: percentile %v, want the default 50", tt.file, c.Condition.Percentile)
+		}
+	}
+}
+
+// TestPySigmaFilter applies pySigma's example filter ("Filters out any
+// matching events from COMPANYNAME Domain Controllers", condition: not
+// selection) to the rule it names: events from DC- hosts no longer match.
+func TestPySigmaFilter(t *testing.T) {
+	t.Parallel()
+	base := filepath.Join(sharedData(t, "sigma-conformance"), "pysigma", "tests", "files")
+	load := func(name string) *sigma.Rule {
+		src, err := os.ReadFile(filepath.Join(base, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := sigma.Parse(src, name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	rule := load(filepath.Join("rule_valid", "win_codeintegrity_unsigned_driver_loaded.yml"))
+	f, err := sigma.CompileFilter(load(filepath.Join("filter_valid", "filter_out_domain_controllers.yml")), sigma.CompileOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !f.AppliesTo(rule) {
+		t.Fatal("the filter does not apply to the rule it names (product windows covers windows/codeintegrity-operational)")
+	}
+	c, err := sigma.Compile(rule, sigma.CompileOptions{Filters: []*sigma.CompiledFilter{f}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.Filters()) != 1 {
+		t.Fatalf("applied filters %v, want the one", c.Filters())
+	}
+	if !c.Match(detection.Event{"EventID": json.Number("1234"), "ComputerName": "WS-0042"}) {
+		t.Error("a workstation event no longer matches")
+	}
+	if c.Match(detection.Event{"EventID": json.Number("1234"), "ComputerName": "DC-01"}) {
+		t.Error("a domain controller event still matches")
 	}
 }

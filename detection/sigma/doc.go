@@ -1,12 +1,16 @@
-// Package sigma parses Sigma detection rules (specification 2.1.0) and
-// evaluates them against a detection.Event.
+// Package sigma parses Sigma rules (specification 2.1.0): detection rules,
+// correlation rules and filters; it evaluates detection rules, with the
+// filters that concern them, against a detection.Event. Correlation rules
+// are evaluated over rule matches by package detection/correlation.
 //
 // Parse reads one rule document, ParseAll a multi-document file; both keep
-// line numbers for errors and keep the order of keys. Compile turns a rule
-// into a matcher once; (*Compiled).Match evaluates it against an event
-// without allocating on the common path, and (*Compiled).RequiredLiterals
-// describes the literal text a matching event must contain, for a prefilter
-// across rules.
+// line numbers for errors and keep the order of keys. A document is a
+// detection rule (Rule.Detection), a correlation rule (Rule.Correlation) or
+// a filter (Rule.Filter), by its section; Rule.Kind says which. Compile
+// turns a detection rule into a matcher once; (*Compiled).Match evaluates it
+// against an event without allocating on the common path, and
+// (*Compiled).RequiredLiterals describes the literal text a matching event
+// must contain, for a prefilter across rules.
 //
 // # Supported
 //
@@ -48,16 +52,73 @@
 // does not match the value; exists: false matches only when the field is
 // absent.
 //
-// # Not supported yet
+// # Correlation rules
 //
-// Correlation rules (a correlation section) and global filters (a filter
-// section) are recognised: Parse returns them as KindCorrelation and
-// KindFilter rules with an *UnsupportedError, and Compile refuses them. Also
-// reported as *UnsupportedError, never ignored: unknown modifiers,
-// regular expressions RE2 cannot compile (lookaround, backreferences),
-// placeholders without a value, the deprecated aggregation and near
-// expressions in conditions, and Sigma 1.0 rule collections (action:
-// global). Field name mapping (taxonomies, pipelines) is the caller's: rules
-// see the event's field names, looked up exactly and then without regard to
-// case (detection.Event.Lookup).
+// Parse reads the correlation section into a Correlation: Type (event_count,
+// value_count, temporal, temporal_ordered, value_sum, value_avg,
+// value_percentile), Rules (the referenced rules by id or name, as written;
+// a plain string is one rule), GroupBy (a list, or one string), Timespan
+// (ParseTimespan: a positive number and s, m, h, d, or pySigma's w, at most
+// 366 days), Condition (gt, gte, lt, lte, eq, neq, AND-ed when several, as
+// the specification's "gt: 100, lte: 200" range; field, one or more for
+// value_count, exactly one numeric field for value_sum, value_avg and
+// value_percentile; percentile, value_percentile's rank from 0 to 100,
+// pySigma's attribute, 50 when absent), Aliases (alias → rule name or id →
+// field), and Generate (top level, as the specification places it, or in
+// the section, as pySigma reads it; false by default). A temporal or
+// temporal_ordered rule without a condition requires all its rules (gte the
+// number of rules). The title, id, name, level, tags and other attributes
+// are the Rule's, as for detection rules.
+//
+// Parse refuses, with a *RuleError locating the attribute: a missing type,
+// rules or timespan; an unknown type or attribute (a misspelt group-by
+// would otherwise silently mean one group); a non-temporal rule without a
+// condition; a condition without a comparison, with a non-numeric bound, or
+// with field or percentile where the type takes none; a value_* rule
+// without field; repeated rules or group-by entries. A condition written as
+// a string (pySigma's extended temporal condition, "a and not b") is an
+// *UnsupportedError. References are not resolved here: package correlation
+// resolves them against the loaded rules.
+//
+// # Filters
+//
+// Parse reads a filter section into a Filter: Rules (by id or name) and the
+// search identifiers and condition, parsed as a detection section is (errors
+// name the filter section: "filter.selection"). CompileFilter compiles a
+// filter once; Compile applies every filter of CompileOptions.Filters that
+// applies to the rule ((*CompiledFilter).AppliesTo): the filter names the
+// rule's id or name, and the filter's logsource covers the rule's
+// (LogsourceCovers: each of product, category and service the filter gives
+// equals the rule's, without case; what it leaves out matches anything). A
+// filter that names a rule but does not cover its logsource is not applied.
+// (*Compiled).Filters lists the filters applied.
+//
+// A filter's condition is AND-ed with the rule's: the rule's condition C
+// becomes "(C) and (F)" for the filter's condition F, so a filter states
+// what a match must also satisfy, and excludes events with a negation:
+//
+//	filter:
+//	    rules: [5d8fd9da-6916-45ef-8d4d-3fa9d19d1a64]
+//	    selection:
+//	        ComputerName|startswith: 'DC-'
+//	    condition: not selection   # drop the rule's matches on DC- hosts
+//
+// This is how pySigma and rsigma apply filters, and how pySigma's example
+// filter is written. The specification's own example (condition: selection
+// with a comment calling the selected accounts valid) reads as if the
+// condition named what to exclude; under the rule above, it keeps only those
+// accounts' matches. Write filters with the negation.
+//
+// # Not supported
+//
+// Reported as *UnsupportedError, never ignored: unknown modifiers, regular
+// expressions RE2 cannot compile (lookaround, backreferences), placeholders
+// without a value, the deprecated aggregation and near expressions in
+// conditions, extended (string) correlation conditions, and Sigma 1.0 rule
+// collections (action: global). Compile refuses correlation and filter
+// rules with an *UnsupportedError (they are evaluated elsewhere, see above).
+// Filters apply to detection rules only, not to correlation rules. Field
+// name mapping (taxonomies, pipelines) is the caller's: rules see the
+// event's field names, looked up exactly and then without regard to case
+// (detection.Event.Lookup).
 package sigma

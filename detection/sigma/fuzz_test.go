@@ -31,13 +31,48 @@ func FuzzParseRule(f *testing.F) {
 	f.Add([]byte(ruleWith("a:\n  a|re|i: '^FO+$'\nb:\n  b|base64offset|contains: bar\nc:\n  Null: null\n  EventID|gte: 1\ncondition: all of them")))
 	f.Add([]byte(ruleWith("a:\n  a|fieldref|startswith: b\nb:\n  List|exists: true\ncondition:\n  - a\n  - b and not a")))
 	f.Add([]byte("title: t\ncorrelation:\n  type: temporal\n---\ntitle: f\nfilter:\n  rules: [x]\n"))
+	f.Add([]byte(fullCorrelation))
+	f.Add([]byte("title: c\ncorrelation:\n  type: value_percentile\n  rules: a\n  group-by: [x, y]\n  timespan: 2w\n" +
+		"  condition: {field: n, percentile: 90, gt: 1.5, lte: 1e3}\n  generate: true\n"))
+	f.Add([]byte("title: c\ncorrelation:\n  type: value_count\n  rules: [a, b]\n  timespan: 90m\n  condition:\n    field: [u, h]\n    neq: 0\n" +
+		"  aliases:\n    x:\n      a: f1\n      b: f2\n"))
+	f.Add([]byte("title: c\ncorrelation:\n  type: temporal_ordered\n  rules: [a, b]\n  timespan: 0s\n  condition: a and not b\n"))
+	f.Add([]byte(filterDoc("[test rule, x]", "{product: test}")))
+	f.Add([]byte("title: f\nlogsource: {product: test}\nfilter:\n  rules: test rule\n  f_1: {a|re: '^f'}\n  f_2: [bar]\n  condition: not 1 of f_*\n"))
 	f.Add([]byte("a: &x [*x]\n"))
 	f.Add([]byte("detection: {s: {a|expand: '%x%'}, condition: s}"))
+	target := mustParse(f, ruleWith("sel:\n  a: foo\ncondition: sel"))
+	target.Name = "test rule"
 	f.Fuzz(func(t *testing.T, src []byte) {
 		for _, res := range sigma.ParseAll(src, "fuzz.yml") {
 			if res.Err != nil {
 				if k := errorKind(res.Err); k != "rule" && k != "unsupported" {
 					t.Fatalf("untyped error %T: %v", res.Err, res.Err)
+				}
+				continue
+			}
+			switch res.Rule.Kind {
+			case sigma.KindCorrelation:
+				c := res.Rule.Correlation
+				if c == nil || len(c.Rules) == 0 || c.Timespan <= 0 || len(c.Condition.Bounds) == 0 ||
+					c.Type.AggregatesField() != (len(c.Condition.Fields) > 0) {
+					t.Fatalf("correlation parsed as %+v", c)
+				}
+				continue
+			case sigma.KindFilter:
+				fc, err := sigma.CompileFilter(res.Rule, sigma.CompileOptions{})
+				if err != nil {
+					if k := errorKind(err); k != "rule" && k != "unsupported" {
+						t.Fatalf("untyped error %T: %v", err, err)
+					}
+					continue
+				}
+				c, err := sigma.Compile(target, sigma.CompileOptions{Filters: []*sigma.CompiledFilter{fc}})
+				if err != nil {
+					t.Fatalf("a filter broke the rule: %v", err)
+				}
+				if c.Match(fuzzEvent) {
+					checkLiterals(t, c, fuzzEvent)
 				}
 				continue
 			}

@@ -13,7 +13,8 @@ import (
 )
 
 // ParseResult is one document of a multi-document file: its rule, its error,
-// or both (a correlation or filter rule comes with an *UnsupportedError).
+// or both (a Sigma 1.0 rule collection document comes with an
+// *UnsupportedError).
 type ParseResult struct {
 	Rule *Rule
 	Err  error
@@ -22,14 +23,18 @@ type ParseResult struct {
 // Parse parses a file holding one Sigma document (SigmaHQ rule files hold one
 // each). file is used in errors and kept in Rule.File.
 //
-// Errors are a *RuleError (invalid YAML, a missing or malformed detection, a
-// condition that does not parse or names an unknown search identifier, more
-// than one document) or an *UnsupportedError. A correlation or filter
-// document is recognised and returned as a *Rule of KindCorrelation or
-// KindFilter with its metadata, together with an *UnsupportedError: such a
-// rule is never evaluated as a detection rule. Parse checks structure; it does
-// not check modifiers or values (Compile does) nor the spec's mandatory
-// metadata (Validate does).
+// A correlation document gives a *Rule of KindCorrelation with its
+// Correlation section parsed (type, rules, group-by, timespan, condition,
+// aliases, generate); a filter document a *Rule of KindFilter with its Filter
+// section (the rules it applies to, its search identifiers and condition).
+//
+// Errors are a *RuleError (invalid YAML, a missing or malformed detection,
+// correlation or filter section, a condition that does not parse or names an
+// unknown search identifier, more than one document) or an
+// *UnsupportedError. Parse checks structure; it does not check modifiers or
+// values (Compile and CompileFilter do), nor whether a correlation's or
+// filter's rule references exist (package correlation and the caller do),
+// nor the spec's mandatory metadata (Validate does).
 func Parse(src []byte, file string) (*Rule, error) {
 	docs := ParseAll(src, file)
 	switch {
@@ -193,7 +198,7 @@ func (p *parser) document(doc *yaml.Node) (*Rule, error) {
 		return nil, err
 	}
 	r := &Rule{File: p.file, Line: root.Line}
-	var detectionNode, correlationNode, filterNode, actionNode *yaml.Node
+	var detectionNode, correlationNode, filterNode, actionNode, generateNode *yaml.Node
 	var sectionKey *yaml.Node
 	for _, kv := range kvs {
 		k, v := kv[0], kv[1]
@@ -231,6 +236,9 @@ func (p *parser) document(doc *yaml.Node) (*Rule, error) {
 			filterNode, sectionKey = v, k
 		case "action":
 			actionNode = k
+		case "generate":
+			generateNode = v
+			fallthrough // kept in Custom too unless the document is a correlation
 		default:
 			if r.Custom == nil {
 				r.Custom = map[string]any{}
@@ -258,12 +266,22 @@ func (p *parser) document(doc *yaml.Node) (*Rule, error) {
 		return nil, p.fail(sectionKey, "", "a document has exactly one of detection, correlation and filter")
 	case correlationNode != nil:
 		r.Kind = KindCorrelation
-		return r, &UnsupportedError{File: p.file, Line: sectionKey.Line, Construct: "correlation rule",
-			Detail: correlationType(correlationNode) + "correlation rules are not evaluated yet"}
+		if generateNode != nil {
+			delete(r.Custom, "generate")
+			if len(r.Custom) == 0 {
+				r.Custom = nil
+			}
+		}
+		if r.Correlation, err = p.correlation(sectionKey, correlationNode, generateNode); err != nil {
+			return nil, err
+		}
+		return r, nil
 	case filterNode != nil:
 		r.Kind = KindFilter
-		return r, &UnsupportedError{File: p.file, Line: sectionKey.Line, Construct: "filter rule",
-			Detail: "global filters are not applied yet"}
+		if r.Filter, err = p.filter(sectionKey, filterNode); err != nil {
+			return nil, err
+		}
+		return r, nil
 	case detectionNode == nil:
 		return nil, p.fail(root, "detection", "missing (a rule needs a detection, correlation or filter section)")
 	}
@@ -271,18 +289,6 @@ func (p *parser) document(doc *yaml.Node) (*Rule, error) {
 		return nil, err
 	}
 	return r, nil
-}
-
-func correlationType(n *yaml.Node) string {
-	if n.Kind != yaml.MappingNode {
-		return ""
-	}
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		if n.Content[i].Value == "type" && n.Content[i+1].Kind == yaml.ScalarNode {
-			return "type " + n.Content[i+1].Value + ": "
-		}
-	}
-	return ""
 }
 
 func (r *Rule) stringAttr(key string) *string {
@@ -455,7 +461,14 @@ func (p *parser) detection(n *yaml.Node) (*Detection, error) {
 	if err != nil {
 		return nil, err
 	}
-	d := &Detection{Line: n.Line}
+	return p.searchesAndCondition(n, kvs, "detection")
+}
+
+// searchesAndCondition parses the search identifiers and condition of a
+// detection section, or of a filter section (less its rules); section names
+// the section in errors.
+func (p *parser) searchesAndCondition(n *yaml.Node, kvs [][2]*yaml.Node, section string) (*Detection, error) {
+	d := &Detection{Line: n.Line, section: section}
 	var condNodes []*yaml.Node
 	var condKey *yaml.Node
 	for _, kv := range kvs {
@@ -467,15 +480,15 @@ func (p *parser) detection(n *yaml.Node) (*Detection, error) {
 		switch k.Value {
 		case "condition":
 			condKey = k
-			if condNodes, err = p.conditionNodes(v); err != nil {
+			if condNodes, err = p.conditionNodes(v, section); err != nil {
 				return nil, err
 			}
 		case "timeframe":
-			if d.Timeframe, err = p.scalar(v, "detection.timeframe"); err != nil {
+			if d.Timeframe, err = p.scalar(v, section+".timeframe"); err != nil {
 				return nil, err
 			}
 		default:
-			s, err := p.search(k, v)
+			s, err := p.search(k, v, section)
 			if err != nil {
 				return nil, err
 			}
@@ -483,10 +496,10 @@ func (p *parser) detection(n *yaml.Node) (*Detection, error) {
 		}
 	}
 	if condKey == nil {
-		return nil, p.fail(n, "detection.condition", "missing")
+		return nil, p.fail(n, section+".condition", "missing")
 	}
 	if len(d.Searches) == 0 {
-		return nil, p.fail(n, "detection", "no search identifiers")
+		return nil, p.fail(n, section, "no search identifiers")
 	}
 	for _, cn := range condNodes {
 		e, err := ParseCondition(cn.Value)
@@ -494,7 +507,7 @@ func (p *parser) detection(n *yaml.Node) (*Detection, error) {
 			err = resolveCondition(e, cn.Value, d.Searches)
 		}
 		if err != nil {
-			return nil, p.conditionError(cn, err)
+			return nil, p.conditionError(cn, err, section)
 		}
 		d.Conditions = append(d.Conditions, e)
 		d.ConditionText = append(d.ConditionText, cn.Value)
@@ -502,13 +515,13 @@ func (p *parser) detection(n *yaml.Node) (*Detection, error) {
 	return d, nil
 }
 
-func (p *parser) conditionError(n *yaml.Node, err error) error {
+func (p *parser) conditionError(n *yaml.Node, err error, section string) error {
 	if ue, ok := errors.AsType[*UnsupportedError](err); ok {
 		ue.File, ue.Line = p.file, n.Line
 		return ue
 	}
 	ce, _ := errors.AsType[*ConditionError](err)
-	e := p.fail(n, "detection.condition", "%v", err)
+	e := p.fail(n, section+".condition", "%v", err)
 	e.Err = err
 	// The column is exact for a condition written on one line.
 	if ce != nil && n.Style&(yaml.LiteralStyle|yaml.FoldedStyle) == 0 && !strings.Contains(ce.Condition[:ce.Pos], "\n") {
@@ -524,12 +537,13 @@ func (p *parser) conditionError(n *yaml.Node, err error) error {
 	return e
 }
 
-func (p *parser) conditionNodes(v *yaml.Node) ([]*yaml.Node, error) {
+func (p *parser) conditionNodes(v *yaml.Node, section string) ([]*yaml.Node, error) {
+	field := section + ".condition"
 	var out []*yaml.Node
 	switch v.Kind {
 	case yaml.ScalarNode:
 		if v.ShortTag() == "!!null" {
-			return nil, p.fail(v, "detection.condition", "empty")
+			return nil, p.fail(v, field, "empty")
 		}
 		out = append(out, v)
 	case yaml.SequenceNode:
@@ -539,15 +553,15 @@ func (p *parser) conditionNodes(v *yaml.Node) ([]*yaml.Node, error) {
 				return nil, err
 			}
 			if item.Kind != yaml.ScalarNode || item.ShortTag() == "!!null" {
-				return nil, p.fail(item, "detection.condition", "a condition list holds condition strings, found a %s", kindName(item))
+				return nil, p.fail(item, field, "a condition list holds condition strings, found a %s", kindName(item))
 			}
 			out = append(out, item)
 		}
 		if len(out) == 0 {
-			return nil, p.fail(v, "detection.condition", "empty list")
+			return nil, p.fail(v, field, "empty list")
 		}
 	default:
-		return nil, p.fail(v, "detection.condition", "expected a condition string or a list of them, found a %s", kindName(v))
+		return nil, p.fail(v, field, "expected a condition string or a list of them, found a %s", kindName(v))
 	}
 	return out, nil
 }
@@ -604,8 +618,8 @@ func quantified(q *Quantifier, searches []*Search) []int {
 	return idx
 }
 
-func (p *parser) search(k, v *yaml.Node) (*Search, error) {
-	field := "detection." + k.Value
+func (p *parser) search(k, v *yaml.Node, section string) (*Search, error) {
+	field := section + "." + k.Value
 	s := &Search{Name: k.Value, Line: k.Line}
 	switch v.Kind {
 	case yaml.MappingNode:

@@ -5,6 +5,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/socledger/socledger/detection/sigma"
 )
@@ -147,22 +148,29 @@ filter:
 	if got[0].Err != nil || got[0].Rule.Kind != sigma.KindDetection || got[0].Rule.Name != "base_rule" {
 		t.Errorf("document 1 = %+v, want the detection rule base_rule", got[0])
 	}
-	for i, want := range []struct {
-		kind      sigma.Kind
-		line      int
-		construct string
-	}{{sigma.KindCorrelation, 11, "correlation rule"}, {sigma.KindFilter, 24, "filter rule"}} {
-		res := got[i+1]
-		ue, ok := errors.AsType[*sigma.UnsupportedError](res.Err)
-		if !ok || res.Rule == nil || res.Rule.Kind != want.kind || res.Rule.Detection != nil {
-			t.Errorf("document %d = %+v (%v), want a %v rule with an *UnsupportedError", i+2, res.Rule, res.Err, want.kind)
-			continue
-		}
-		if ue.File != "multi.yml" || ue.Line != want.line || ue.Construct != want.construct {
-			t.Errorf("document %d error = %+v, want %s at multi.yml:%d", i+2, ue, want.construct, want.line)
-		}
+	corr := got[1]
+	if corr.Err != nil || corr.Rule == nil || corr.Rule.Kind != sigma.KindCorrelation || corr.Rule.Correlation == nil || corr.Rule.Detection != nil {
+		t.Fatalf("document 2 = %+v (%v), want a correlation rule", corr.Rule, corr.Err)
+	}
+	c := corr.Rule.Correlation
+	if c.Line != 11 || c.Type != sigma.CorrelationEventCount || !reflect.DeepEqual(c.Rules, []string{"base_rule"}) ||
+		!reflect.DeepEqual(c.GroupBy, []string{"fieldC"}) || c.Timespan != 15*time.Minute || c.TimespanText != "15m" ||
+		!reflect.DeepEqual(c.Condition.Bounds, []sigma.Bound{{Op: sigma.OpGTE, Value: 10, Raw: "10"}}) || c.Generate {
+		t.Errorf("correlation section = %+v", c)
+	}
+	filt := got[2]
+	if filt.Err != nil || filt.Rule == nil || filt.Rule.Kind != sigma.KindFilter || filt.Rule.Filter == nil || filt.Rule.Detection != nil {
+		t.Fatalf("document 3 = %+v (%v), want a filter rule", filt.Rule, filt.Err)
+	}
+	f := filt.Rule.Filter
+	if f.Line != 24 || !reflect.DeepEqual(f.Rules, []string{"base_rule"}) || len(f.Detection.Searches) != 1 ||
+		f.Detection.Searches[0].Name != "selection" || f.Detection.ConditionText[0] != "not selection" ||
+		filt.Rule.Logsource.Product != "windows" {
+		t.Errorf("filter section = %+v, detection %+v", f, f.Detection)
+	}
+	for _, res := range got[1:] {
 		if _, err := sigma.Compile(res.Rule, sigma.CompileOptions{}); errorKind(err) != "unsupported" {
-			t.Errorf("Compile of a %v rule = %v, want an *UnsupportedError", want.kind, err)
+			t.Errorf("Compile of a %v rule = %v, want an *UnsupportedError", res.Rule.Kind, err)
 		}
 	}
 	if _, err := sigma.Parse([]byte(src), "multi.yml"); err == nil || !strings.Contains(err.Error(), "ParseAll") {

@@ -11,12 +11,14 @@ import (
 // Kind says what a Sigma document is.
 type Kind int
 
-// The kinds of Sigma documents. Only KindDetection rules are evaluated by
-// this package; the others parse with an *UnsupportedError.
+// The kinds of Sigma documents. Compile turns KindDetection rules into
+// matchers; CompileFilter turns KindFilter rules into filters that Compile
+// applies (CompileOptions.Filters); KindCorrelation rules are evaluated over
+// the matches of the rules they reference by package detection/correlation.
 const (
-	KindDetection   Kind = iota // a rule with a detection section
-	KindCorrelation             // a correlation (meta) rule with a correlation section
-	KindFilter                  // a global filter with a filter section
+	KindDetection   Kind = iota // a rule with a detection section (Rule.Detection)
+	KindCorrelation             // a correlation (meta) rule with a correlation section (Rule.Correlation)
+	KindFilter                  // a global filter with a filter section (Rule.Filter)
 )
 
 func (k Kind) String() string {
@@ -31,9 +33,10 @@ func (k Kind) String() string {
 	return fmt.Sprintf("Kind(%d)", int(k))
 }
 
-// Rule is one parsed Sigma document. Attributes keep the text of the YAML
-// scalar (dates stay "2023-12-09"). Parse fills it; Compile turns its
-// Detection into a matcher.
+// Rule is one parsed Sigma document: a detection rule, a correlation rule or
+// a filter, with the attributes they share (title, id, name, level, tags…).
+// Attributes keep the text of the YAML scalar (dates stay "2023-12-09").
+// Parse fills it; Compile turns its Detection into a matcher.
 type Rule struct {
 	File string // as given to Parse
 	Line int    // line of the document's first attribute
@@ -60,8 +63,10 @@ type Rule struct {
 	Scope          []string
 	Related        []Related
 
-	Logsource Logsource
-	Detection *Detection // nil unless Kind is KindDetection
+	Logsource   Logsource
+	Detection   *Detection   // nil unless Kind is KindDetection
+	Correlation *Correlation // nil unless Kind is KindCorrelation
+	Filter      *Filter      // nil unless Kind is KindFilter
 
 	// Custom holds the top-level attributes this package does not interpret
 	// (the spec allows arbitrary custom attributes), decoded as YAML values.
@@ -95,6 +100,17 @@ type Detection struct {
 	// Timeframe is the deprecated detection.timeframe, kept as written; it
 	// has no effect without aggregations.
 	Timeframe string
+
+	// section names the section in errors: "detection", or "filter" for a
+	// filter's searches and condition.
+	section string
+}
+
+func (d *Detection) sectionName() string {
+	if d == nil || d.section == "" {
+		return "detection"
+	}
+	return d.section
 }
 
 // Search is one search identifier: an OR of groups, each an AND of field

@@ -1,0 +1,5 @@
+//go:build !race
+
+package correlation_test
+
+const raceEnabled = false
