@@ -711,7 +711,7 @@ func (e *Engine) groupKey(c *corr, ref int, ev detection.Event) []byte {
 	b := e.keyBuf[:0]
 	for _, f := range c.fields[ref] {
 		v, _ := ev.Lookup(f)
-		s, ok := text(v)
+		s, ok := detection.ScalarText(v)
 		if !ok {
 			b = append(b, 0)
 			continue
@@ -756,12 +756,12 @@ func (c *corr) valueKey(ev detection.Event) (string, bool) {
 	fields := c.spec.Condition.Fields
 	if len(fields) == 1 {
 		v, _ := ev.Lookup(fields[0])
-		return text(v)
+		return detection.ScalarText(v)
 	}
 	var b []byte
 	for _, f := range fields {
 		v, _ := ev.Lookup(f)
-		s, ok := text(v)
+		s, ok := detection.ScalarText(v)
 		if !ok {
 			return "", false
 		}

@@ -96,35 +96,6 @@ func (g *group) reset() {
 	clear(g.perRef)
 }
 
-// text is the text of a scalar event value, as group-by and value_count
-// compare them: strings as they are, numbers as written, booleans as
-// "true" and "false". Absent and null values, lists and objects have none.
-func text(v any) (string, bool) {
-	switch x := v.(type) {
-	case string:
-		return x, true
-	case json.Number:
-		return string(x), true
-	case bool:
-		return strconv.FormatBool(x), true
-	case float64:
-		return strconv.FormatFloat(x, 'f', -1, 64), true
-	case float32:
-		return strconv.FormatFloat(float64(x), 'f', -1, 32), true
-	case int:
-		return strconv.Itoa(x), true
-	case int64:
-		return strconv.FormatInt(x, 10), true
-	case int32:
-		return strconv.FormatInt(int64(x), 10), true
-	case uint64:
-		return strconv.FormatUint(x, 10), true
-	case uint32:
-		return strconv.FormatUint(uint64(x), 10), true
-	}
-	return "", false
-}
-
 // number is the numeric value of an event value: a number, or a string
 // holding one.
 func number(v any) (float64, bool) {

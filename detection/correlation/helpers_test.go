@@ -2,13 +2,12 @@ package correlation_test
 
 import (
 	"errors"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/socledger/socledger/detection"
 	"github.com/socledger/socledger/detection/correlation"
+	"github.com/socledger/socledger/detection/detectiontest"
 	"github.com/socledger/socledger/detection/sigma"
 )
 
@@ -117,26 +116,8 @@ func at(offset time.Duration, kv ...string) timed {
 	return timed{at: t0.Add(offset), ev: ev}
 }
 
-// sharedData returns ../shared/data next to the module root, or skips.
+// sharedData returns ../shared/data/sub, or skips the test.
 func sharedData(t testing.TB, sub string) string {
 	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skip("no go.mod above the working directory; cannot locate ../shared/data")
-		}
-		dir = parent
-	}
-	path := filepath.Join(dir, "..", "shared", "data", sub)
-	if _, err := os.Stat(path); err != nil {
-		t.Skipf("shared test data %s is absent (%v); it lives beside the project root as ../shared/data", path, err)
-	}
-	return path
+	return detectiontest.SharedData(t, sub)
 }

@@ -10,34 +10,17 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/socledger/socledger/detection/detectiontest"
 	"github.com/socledger/socledger/detection/engine"
 	"github.com/socledger/socledger/detection/eventio"
 	"github.com/socledger/socledger/detection/normalize"
 	"github.com/socledger/socledger/detection/sigma"
 )
 
-// sharedData returns ../shared/data beside the module root, or skips.
+// sharedData returns ../shared/data, or skips the test.
 func sharedData(t testing.TB) string {
 	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skip("module root not found")
-		}
-		dir = parent
-	}
-	data := filepath.Join(dir, "..", "shared", "data")
-	if _, err := os.Stat(filepath.Join(data, "sigma-rules")); err != nil {
-		t.Skipf("shared test data not found at %s: the SigmaHQ conformance tests need it", data)
-	}
-	return data
+	return detectiontest.SharedData(t)
 }
 
 type hit struct {

@@ -14,6 +14,7 @@ import (
 	"testing/iotest"
 	"unicode/utf16"
 
+	"github.com/socledger/socledger/detection/detectiontest"
 	"github.com/socledger/socledger/detection/eventio"
 )
 
@@ -408,29 +409,10 @@ func TestReadErrorIsFinal(t *testing.T) {
 	}
 }
 
-// sharedData returns ../shared/data next to the module root, skipping the
-// test when it is absent.
+// sharedData returns ../shared/data, or skips the test.
 func sharedData(t testing.TB) string {
 	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skip("module root (go.mod) not found")
-		}
-		dir = parent
-	}
-	data := filepath.Join(dir, "..", "shared", "data")
-	if _, err := os.Stat(data); err != nil {
-		t.Skipf("shared test data absent (%s): skipping", data)
-	}
-	return data
+	return detectiontest.SharedData(t)
 }
 
 // TestRegressionFiles reads every SigmaHQ regression event file (evtx_dump

@@ -226,7 +226,7 @@ func fromAuditd(obj map[string]any) detection.Event {
 		}
 	}
 	if _, ok := obj["SYSCALL"]; !ok {
-		if nr, ok := text(obj["syscall"]); ok {
+		if nr, ok := detection.ScalarText(obj["syscall"]); ok {
 			arch, _ := obj["arch"].(string)
 			if a, ok := obj["ARCH"].(string); ok && arch == "" {
 				arch = a

@@ -609,7 +609,7 @@ func fromZeek(typ string, rec map[string]any) detection.Event {
 func (m *Mapping) classify(ev detection.Event, base detection.Logsource) detection.Logsource {
 	var cbuf [48]int
 	cand := cbuf[:0]
-	eid, hasEID := text(ev["EventID"])
+	eid, hasEID := detection.ScalarText(ev["EventID"])
 	if ch, ok := ev["Channel"].(string); ok && len(ch) <= 200 {
 		var kbuf [256]byte
 		k := appendLower(kbuf[:0], ch)
@@ -724,7 +724,7 @@ func valueIn(v any, values []string) bool {
 		}
 		return false
 	}
-	s, ok := text(v)
+	s, ok := detection.ScalarText(v)
 	if !ok {
 		return false
 	}
@@ -734,25 +734,6 @@ func valueIn(v any, values []string) bool {
 		}
 	}
 	return false
-}
-
-// text is the text of a scalar value.
-func text(v any) (string, bool) {
-	switch x := v.(type) {
-	case string:
-		return x, true
-	case json.Number:
-		return string(x), true
-	case bool:
-		return strconv.FormatBool(x), true
-	case float64:
-		return strconv.FormatFloat(x, 'f', -1, 64), true
-	case int:
-		return strconv.Itoa(x), true
-	case int64:
-		return strconv.FormatInt(x, 10), true
-	}
-	return "", false
 }
 
 func appendLower(dst []byte, s string) []byte {

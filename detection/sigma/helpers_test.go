@@ -2,38 +2,18 @@ package sigma_test
 
 import (
 	"errors"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/socledger/socledger/detection"
+	"github.com/socledger/socledger/detection/detectiontest"
 	"github.com/socledger/socledger/detection/sigma"
 )
 
-// sharedData returns ../shared/data next to the module root (found by
-// walking up from the working directory to go.mod), or skips the test.
+// sharedData returns ../shared/data/sub, or skips the test.
 func sharedData(t testing.TB, sub string) string {
 	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skip("no go.mod above the working directory; cannot locate ../shared/data")
-		}
-		dir = parent
-	}
-	path := filepath.Join(dir, "..", "shared", "data", sub)
-	if _, err := os.Stat(path); err != nil {
-		t.Skipf("shared test data %s is absent (%v); it lives beside the project root as ../shared/data", path, err)
-	}
-	return path
+	return detectiontest.SharedData(t, sub)
 }
 
 // compile parses and compiles a rule written in a test, failing on error.

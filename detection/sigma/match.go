@@ -200,38 +200,6 @@ func matchAny(m scalarMatcher, v any, ev detection.Event) bool {
 	return m.scalar(v, ev)
 }
 
-// scalarText is the text a string pattern is matched against: strings as
-// they are, numbers as written, booleans as "true" and "false". Null and
-// lists have none.
-func scalarText(v any) (string, bool) {
-	switch x := v.(type) {
-	case string:
-		return x, true
-	case json.Number:
-		return string(x), true
-	case bool:
-		if x {
-			return "true", true
-		}
-		return "false", true
-	case float64:
-		return strconv.FormatFloat(x, 'f', -1, 64), true
-	case float32:
-		return strconv.FormatFloat(float64(x), 'f', -1, 32), true
-	case int:
-		return strconv.Itoa(x), true
-	case int64:
-		return strconv.FormatInt(x, 10), true
-	case int32:
-		return strconv.FormatInt(int64(x), 10), true
-	case uint64:
-		return strconv.FormatUint(x, 10), true
-	case uint32:
-		return strconv.FormatUint(uint64(x), 10), true
-	}
-	return "", false
-}
-
 // number is a parsed numeric value: exact for integers, float otherwise.
 type number struct {
 	i     int64
@@ -361,7 +329,7 @@ func (m *numEq) scalar(v any, _ detection.Event) bool {
 	if n, ok := scalarNumber(v); ok && compareNumbers(n, m.n) == 0 {
 		return true
 	}
-	s, ok := scalarText(v)
+	s, ok := detection.ScalarText(v)
 	return ok && strings.EqualFold(s, m.text)
 }
 
@@ -533,11 +501,11 @@ func (m *fieldRef) compare(v, ref any) bool {
 			}
 		}
 	}
-	s, ok := scalarText(v)
+	s, ok := detection.ScalarText(v)
 	if !ok {
 		return false
 	}
-	p, ok := scalarText(ref)
+	p, ok := detection.ScalarText(ref)
 	if !ok {
 		return false
 	}
@@ -556,7 +524,7 @@ type textOf struct {
 }
 
 func (t textOf) scalar(v any, _ detection.Event) bool {
-	s, ok := scalarText(v)
+	s, ok := detection.ScalarText(v)
 	return ok && t.m.matchString(s)
 }
 
