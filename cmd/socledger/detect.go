@@ -70,8 +70,9 @@ Flags:
 }
 
 // detectMatch is one line of detect's output. For a correlation match,
-// file, line and index name the event that completed it, and Correlation
-// says which group matched and how.
+// file, line and index name the event that completed it (or, for a window
+// judged when it closed, the event that closed it, or the last event of
+// the input), and Correlation says which group matched and how.
 type detectMatch struct {
 	RuleID      string            `json:"rule_id"`
 	RuleTitle   string            `json:"rule_title"`
@@ -124,22 +125,23 @@ func detect(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		}
 	}
 
-	out := json.NewEncoder(stdout)
+	d := &detector{eng: eng, corr: eng.Correlation(), mapping: mapping, out: json.NewEncoder(stdout)}
 	start := time.Now()
-	events, matches := 0, 0
 	var inputErrs []error
 	for _, name := range cfg.Files {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		n, m, errs := detectFile(ctx, eng, mapping, name, out)
-		events += n
-		matches += m
+		errs := d.file(ctx, name)
 		for _, err := range errs {
 			fmt.Fprintf(stderr, "socledger detect: %v\n", err)
 		}
 		inputErrs = append(inputErrs, errs...)
 	}
+	if err := d.finish(); err != nil {
+		return err
+	}
+	events, matches := d.events, d.matches
 	elapsed := time.Since(start)
 	fmt.Fprintf(stderr, "detect: %d events, %d matches, %d rules loaded (%d filters, %d correlations), %d skipped (%s), %.0f events/s\n",
 		events, matches, rep.Loaded, rep.Filters, rep.Correlations, len(rep.Skipped), reasons(rep.ByReason), float64(events)/max(elapsed.Seconds(), 1e-9))
@@ -153,73 +155,99 @@ func detect(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	return nil
 }
 
-// detectFile runs the engine over one input and writes its matches. A
-// malformed event is reported and skipped, and reading goes on with the next
-// one, unless the reader cannot resynchronise (it then repeats its error).
-func detectFile(ctx context.Context, eng *engine.Engine, mapping *normalize.Mapping, name string, out *json.Encoder) (events, matches int, errs []error) {
-	// Correlations see each event's matched rules in file order, with the
-	// event's own time (correlation.EventTime).
+// detector runs the engine over inputs, feeding the correlation engine
+// with each event's matched rules in order and at the event's own time
+// (correlation.EventTime; an event without one takes the previous one's).
+type detector struct {
+	eng     *engine.Engine
+	corr    *correlation.Engine
+	mapping *normalize.Mapping
+	out     *json.Encoder
+	events  int
+	matches int
+	matched []*sigma.Rule
+	at      time.Time
+	last    eventio.Record // the latest event, named by matches judged at the end
+	werr    error
+}
+
+// file runs the engine over one input. A malformed event is reported and
+// skipped, and reading goes on with the next one, unless the reader cannot
+// resynchronise (it then repeats its error).
+func (d *detector) file(ctx context.Context, name string) (errs []error) {
 	var r io.Reader
 	if name == "-" {
 		r = stdin
 	} else {
 		f, err := os.Open(name)
 		if err != nil {
-			return 0, 0, []error{err}
+			return []error{err}
 		}
 		defer f.Close()
 		r = f
 	}
 	rd := eventio.NewReader(r, name)
-	corr := eng.Correlation()
-	var matched []*sigma.Rule
-	var at time.Time // an event without a time of its own takes the previous one's
 	for {
 		rec, err := rd.Next()
 		if errors.Is(err, io.EOF) {
-			return events, matches, errs
+			return errs
 		}
 		if err != nil {
 			if len(errs) > 0 && errs[len(errs)-1] == err {
-				return events, matches, errs // final: the reader cannot go on
+				return errs // final: the reader cannot go on
 			}
 			errs = append(errs, err)
 			continue
 		}
-		if events%1024 == 0 && ctx.Err() != nil {
-			return events, matches, append(errs, ctx.Err())
+		if d.events%1024 == 0 && ctx.Err() != nil {
+			return append(errs, ctx.Err())
 		}
-		events++
-		ev, ls, _ := mapping.Normalize(rec.Object)
-		var werr error
-		emit := func(rule *sigma.Rule, c *correlationMatch) {
-			matches++
-			if werr == nil {
-				werr = out.Encode(detectMatch{
-					RuleID: rule.ID, RuleTitle: rule.Title, Level: rule.Level, Tags: nonNil(rule.Tags),
-					File: rec.File, Line: rec.Line, Index: rec.Index, Correlation: c,
-				})
-			}
-		}
-		matched = matched[:0]
-		eng.Match(ev, ls, func(rule *sigma.Rule) {
-			matched = append(matched, rule)
-			if corr.Standalone(rule) { // not a rule a correlation keeps to itself (generate: false)
-				emit(rule, nil)
+		d.events++
+		d.last = rec
+		ev, ls, _ := d.mapping.Normalize(rec.Object)
+		d.matched = d.matched[:0]
+		d.eng.Match(ev, ls, func(rule *sigma.Rule) {
+			d.matched = append(d.matched, rule)
+			if d.corr.Standalone(rule) { // not a rule a correlation keeps to itself (generate: false)
+				d.emit(rule, nil)
 			}
 		})
 		if t, ok := correlation.EventTime(ev); ok {
-			at = t
+			d.at = t
 		}
-		corr.Observe(ev, at, matched, func(m correlation.Match) {
-			if m.Report {
-				emit(m.Rule, &correlationMatch{Type: string(m.Rule.Correlation.Type), Group: m.Group, Value: m.Value,
-					Count: m.Count, First: m.First, Last: m.Last, Rules: m.RuleIDs})
-			}
+		d.corr.Observe(ev, d.at, d.matched, d.emitCorrelation)
+		if d.werr != nil {
+			return append(errs, fmt.Errorf("write matches: %w", d.werr))
+		}
+	}
+}
+
+// finish judges the correlation windows the input's event time has closed
+// ("fewer than" conditions are judged when their window closes); windows
+// still open at the end of the input are not judged.
+func (d *detector) finish() error {
+	d.corr.Expire(time.Time{}, d.emitCorrelation)
+	if d.werr != nil {
+		return fmt.Errorf("detect: write matches: %w", d.werr)
+	}
+	return nil
+}
+
+func (d *detector) emitCorrelation(m correlation.Match) {
+	if m.Report {
+		d.emit(m.Rule, &correlationMatch{Type: string(m.Rule.Correlation.Type), Group: m.Group, Value: m.Value,
+			Count: m.Count, First: m.First, Last: m.Last, Rules: m.RuleIDs})
+	}
+}
+
+// emit writes one match, located at the latest event.
+func (d *detector) emit(rule *sigma.Rule, c *correlationMatch) {
+	d.matches++
+	if d.werr == nil {
+		d.werr = d.out.Encode(detectMatch{
+			RuleID: rule.ID, RuleTitle: rule.Title, Level: rule.Level, Tags: nonNil(rule.Tags),
+			File: d.last.File, Line: d.last.Line, Index: d.last.Index, Correlation: c,
 		})
-		if werr != nil {
-			return events, matches, append(errs, fmt.Errorf("write matches: %w", werr))
-		}
 	}
 }
 

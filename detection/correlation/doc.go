@@ -34,11 +34,17 @@
 //
 // After a match the window is kept, so every further event that keeps the
 // condition true matches again (rsigma's default); Options.ResetOnMatch
-// empties the window instead, so the threshold must be reached anew. The
-// condition is only evaluated when an event enters a group: a group is never
-// evaluated when its window closes, so an upper bound alone (lt, lte) holds
-// from the first event on and matches on every event that stays under it;
-// the bound is not checked over a whole, finished window.
+// empties the window instead, so the threshold must be reached anew.
+//
+// A condition that already holds for a value of 0 ("fewer than N": lt, lte,
+// neq on a count) cannot be judged while events still come in, so such a
+// correlation uses tumbling windows instead: a window opens at a group's
+// first event and closes timespan later; the condition is judged once, over
+// the whole window, when event time passes its end (an event of the same
+// group after the end, which opens the next window, or any later event once
+// the group is the least recently updated, or Engine.Expire at the end of an
+// input). A group that never saw an event has no window, so the absence of
+// all events is not detected.
 //
 // # Types
 //

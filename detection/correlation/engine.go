@@ -102,6 +102,7 @@ type Engine struct {
 	mu        sync.Mutex
 	seq       uint64
 	watermark int64
+	closed    []Match // matches of windows closed by expire, for the caller to emit
 	groups    int
 	lru       group // sentinel: lru.next is the most recently updated group
 	stats     Stats
@@ -132,8 +133,13 @@ type corr struct {
 	refIDs []string
 	// fields[i][g] is the event field of group-by entry g in the events of
 	// referenced rule i (aliases applied).
-	fields     [][]string
-	span       int64
+	fields [][]string
+	span   int64
+	// atClose: the condition already holds for a value of 0 ("fewer than
+	// N", lt/lte), so it can only be judged once the window is over. Such a
+	// correlation uses tumbling windows: one starts at a group's first event
+	// and closes timespan later, and the condition is evaluated then.
+	atClose    bool
 	level      int
 	dependents []target
 	groups     map[string]*group
@@ -194,6 +200,7 @@ func New(correlations, detections []*sigma.Rule, opts Options) (*Engine, []error
 			continue
 		}
 		c := &corr{rule: r, spec: r.Correlation, span: int64(r.Correlation.Timespan), groups: map[string]*group{}}
+		c.atClose = c.spec.Condition.Holds(0)
 		byRule[r] = c
 		all = append(all, c)
 		add(r)
@@ -445,7 +452,9 @@ func (e *Engine) Observe(ev detection.Event, at time.Time, matched []*sigma.Rule
 	}
 	e.seq++
 	e.watermark = max(e.watermark, t)
+	e.closed = e.closed[:0]
 	e.expire(e.watermark, false)
+	out = append(out, e.closed...)
 	for _, r := range matched {
 		for _, tg := range e.byRule[r] {
 			e.buckets[tg.c.level] = append(e.buckets[tg.c.level], work{t: tg, ev: ev, at: t, seq: e.seq})
@@ -479,22 +488,36 @@ func (e *Engine) Observe(ev detection.Event, at time.Time, matched []*sigma.Rule
 }
 
 // Expire removes every group whose window has passed at now (event time),
-// counting them in Stats.ExpiredGroups. Observe expires groups as it goes,
-// least recently updated first; Expire is for a quiet stream, to let go of
-// the state of groups that will not be updated again.
-func (e *Engine) Expire(now time.Time) {
+// counting them in Stats.ExpiredGroups, and calls emit for each match of a
+// window closed by it (correlations judged at window close, see Match).
+// Observe expires groups as it goes, least recently updated first; Expire
+// is for a quiet stream or the end of an input, to let go of the state of
+// groups that will not be updated again and judge their closed windows.
+// emit may be nil.
+func (e *Engine) Expire(now time.Time, emit func(Match)) {
 	e.mu.Lock()
-	defer e.mu.Unlock()
 	e.watermark = max(e.watermark, now.UnixNano())
+	e.closed = e.closed[:0]
 	e.expire(e.watermark, true)
+	out := append([]Match(nil), e.closed...)
+	e.mu.Unlock()
+	if emit != nil {
+		for _, m := range out {
+			emit(m)
+		}
+	}
 }
 
 // expire removes expired groups: from the least recently updated end of the
-// list until one that has not expired, or all of them.
+// list until one that has not expired, or all of them. The closed window of
+// an expired at-close group is judged first (matches go to e.closed).
 func (e *Engine) expire(now int64, all bool) {
 	for g := e.lru.prev; g != &e.lru; {
 		prev := g.prev
 		if g.last < now-g.c.span {
+			if g.c.atClose {
+				e.closeWindow(g)
+			}
 			e.stats.ExpiredGroups++
 			e.remove(g)
 		} else if !all {
@@ -502,6 +525,22 @@ func (e *Engine) expire(now int64, all bool) {
 		}
 		g = prev
 	}
+}
+
+// closeWindow judges the window of an at-close group, appending a match to
+// e.closed, and empties the group for its next window.
+func (e *Engine) closeWindow(g *group) {
+	if g.len() == 0 {
+		return
+	}
+	if value, ok := e.aggregate(g); ok && g.c.spec.Condition.Holds(value) {
+		newest := g.entries[len(g.entries)-1]
+		m := e.match(g, work{t: target{c: g.c, ref: int(newest.ref)}, at: newest.at, seq: newest.seq}, value, []byte(g.key))
+		e.stats.Matches++
+		e.closed = append(e.closed, m)
+	}
+	e.stats.Entries -= g.len()
+	g.reset()
 }
 
 // record adds one rule match to its group and evaluates the condition.
@@ -552,6 +591,9 @@ func (e *Engine) record(w work) (Match, bool) {
 	}
 	e.pushFront(g)
 
+	if c.atClose {
+		return e.recordAtClose(g, ent, w)
+	}
 	end := max(g.last, w.at)
 	cutoff := end - c.span
 	if w.at < cutoff {
@@ -582,6 +624,39 @@ func (e *Engine) record(w work) (Match, bool) {
 		g.reset()
 	}
 	return m, true
+}
+
+// recordAtClose records an entry of an at-close correlation: an event past
+// the group's current window closes it (judging it) and opens the next one.
+func (e *Engine) recordAtClose(g *group, ent entry, w work) (Match, bool) {
+	var m Match
+	closed := false
+	if g.len() > 0 {
+		start := g.entries[g.head].at
+		if w.at < start {
+			e.stats.Late++
+			return Match{}, false
+		}
+		if w.at > start+g.c.span {
+			e.closed = e.closed[:0]
+			e.closeWindow(g)
+			if len(e.closed) > 0 {
+				m, closed = e.closed[0], true
+				e.closed = e.closed[:0]
+			}
+		}
+	}
+	if g.insert(ent, g.c.spec.Type.Temporal()) {
+		e.stats.Observed++
+		e.stats.Entries++
+		if g.len() > e.opts.MaxEventsPerGroup {
+			g.popFront()
+			e.stats.DroppedEntries++
+			e.stats.Entries--
+		}
+	}
+	g.last = max(g.last, w.at)
+	return m, closed
 }
 
 // evict drops the entries of g older than cutoff.

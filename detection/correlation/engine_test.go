@@ -149,10 +149,22 @@ func TestCorrelationTypes(t *testing.T) {
 			want: []float64{2}, wantGroup: map[string]string{"Computer": "h2"},
 		},
 		{
+			// neq 1 holds for 0, so it is judged when the window closes.
 			name:   "event_count neq 1",
 			corr:   "type: event_count\nrules: [failed_logon]\ngroup-by: [User]\ntimespan: 5m\ncondition: {neq: 1}",
 			events: []timed{failed(0, "a"), failed(1, "a")},
 			want:   []float64{2},
+		},
+		{
+			// "Fewer than 3 in 5 minutes" is judged when each window closes:
+			// a's window holds 2 events (a match), b's 3 (none); c's second
+			// window, opened by an event after the first one closed, holds 1.
+			name: "event_count lt 3 judged at window close",
+			corr: "type: event_count\nrules: [failed_logon]\ngroup-by: [User]\ntimespan: 5m\ncondition: {lt: 3}",
+			events: []timed{failed(0, "a"), failed(time.Minute, "a"),
+				failed(0, "b"), failed(time.Minute, "b"), failed(2*time.Minute, "b"),
+				failed(0, "c"), failed(time.Minute, "c"), failed(2*time.Minute, "c"), failed(10*time.Minute, "c")},
+			want: []float64{2, 1}, wantGroup: map[string]string{"User": "c"}, // least recently updated first
 		},
 		{
 			name: "value_count",
@@ -232,9 +244,9 @@ func TestCorrelationTypes(t *testing.T) {
 		},
 		{
 			name:   "value_percentile default is the median",
-			corr:   "type: value_percentile\nrules: [web_transfer]\ngroup-by: [SourceIP]\ntimespan: 1h\ncondition: {field: BytesOut, lte: 150}",
+			corr:   "type: value_percentile\nrules: [web_transfer]\ngroup-by: [SourceIP]\ntimespan: 1h\ncondition: {field: BytesOut, gte: 150}",
 			events: []timed{upload(0, "h", "100"), upload(1, "h", "200"), upload(2, "h", "1000")},
-			want:   []float64{100, 150},
+			want:   []float64{150, 200},
 		},
 		{
 			name: "group-by with aliases (the specification's example)",
@@ -263,6 +275,8 @@ func TestCorrelationTypes(t *testing.T) {
 			s := load(t, src, "corr.yml")
 			e := s.engine(t, correlation.Options{})
 			got, _ := s.feed(e, tt.events)
+			// End of input, long after: windows judged at close are judged.
+			e.Expire(t0.Add(24*time.Hour), func(m correlation.Match) { got = append(got, m) })
 			var values []float64
 			for _, m := range got {
 				values = append(values, m.Value)
@@ -381,7 +395,7 @@ func TestBoundedState(t *testing.T) {
 		if st := e.Stats(); st.Groups != 1 || st.ExpiredGroups != 2 || st.Entries != 1 {
 			t.Errorf("stats %+v, want a and b expired when c came 10 minutes later", st)
 		}
-		e.Expire(t0.Add(time.Hour))
+		e.Expire(t0.Add(time.Hour), nil)
 		if st := e.Stats(); st.Groups != 0 || st.ExpiredGroups != 3 || st.Entries != 0 {
 			t.Errorf("stats after Expire %+v, want every group expired", st)
 		}
@@ -697,7 +711,7 @@ func TestConcurrentObserve(t *testing.T) {
 			}
 			s.feed(e, mine)
 			e.Stats()
-			e.Expire(t0.Add(time.Duration(w) * time.Second))
+			e.Expire(t0.Add(time.Duration(w)*time.Second), nil)
 		}()
 	}
 	wg.Wait()

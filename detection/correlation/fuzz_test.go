@@ -59,7 +59,7 @@ func FuzzCorrelation(f *testing.F) {
 				t.Fatalf("match %+v", m)
 			}
 		}
-		e.Expire(t0.Add(24 * time.Hour))
+		e.Expire(t0.Add(24*time.Hour), nil)
 		if st := e.Stats(); st.Groups != 0 || st.Entries != 0 {
 			t.Fatalf("after Expire: %+v", st)
 		}
