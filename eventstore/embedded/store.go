@@ -187,7 +187,7 @@ func (s *Store) openWriter() error {
 	if err := s.fs.MkdirAll(s.logDir, 0o755); err != nil {
 		return fmt.Errorf("embedded: create data directory %s: %w", s.dir, err)
 	}
-	lock, err := s.fs.Lock(path.Join(s.dir, lockFile))
+	lock, err := s.lockDir()
 	if err != nil {
 		return fmt.Errorf("embedded: lock data directory %s: %w", s.dir, err)
 	}
@@ -220,6 +220,25 @@ func (s *Store) openReadOnly() error {
 		return fmt.Errorf("embedded: open %s read-only: no log segments (is this a socledger data directory?)", s.dir)
 	}
 	return s.refresh()
+}
+
+// lockWait is how long Open waits for the writer lock before it reports the
+// directory as in use.
+const lockWait = time.Second
+
+// lockDir takes the writer lock, waiting up to lockWait while it is held.
+// A lock just released can still be held for a moment: a process that forks
+// (any exec, in this process or the previous writer) gives the child a copy
+// of the descriptor that keeps the lock until the child has exec'd.
+func (s *Store) lockDir() (io.Closer, error) {
+	deadline := time.Now().Add(lockWait)
+	for {
+		lock, err := s.fs.Lock(path.Join(s.dir, lockFile))
+		if err == nil || !errors.Is(err, vfs.ErrLocked) || time.Now().After(deadline) {
+			return lock, err
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 }
 
 // removeTemps deletes segment files a crash left half-made.
