@@ -513,16 +513,7 @@ func (cp *compiler) value(s *Search, fm *FieldMatch, mods *modifiers, v Value) (
 			return nil, nil, cp.fail(fm, s, v.Line, "fieldref needs a field name")
 		}
 		lead, trail := mods.position()
-		mode := litExact
-		switch {
-		case lead && trail:
-			mode = litContains
-		case lead:
-			mode = litSuffix
-		case trail:
-			mode = litPrefix
-		}
-		return one(&fieldRef{ref: v.Raw, mode: mode, cased: mods.cased})
+		return one(&fieldRef{ref: v.Raw, mode: modeFor(lead, trail), cased: mods.cased})
 	}
 	if len(mods.steps) == 0 {
 		switch v.Kind {
@@ -745,16 +736,21 @@ func newStrMatcher(a sstr, cased bool) strMatcher {
 	case len(core) == 0:
 		return newLiteral("", litExact, cased)
 	case len(core) == 1 && core[0].kind == itemLit:
-		mode := litExact
-		switch {
-		case lead && trail:
-			mode = litContains
-		case lead:
-			mode = litSuffix
-		case trail:
-			mode = litPrefix
-		}
-		return newLiteral(core[0].text, mode, cased)
+		return newLiteral(core[0].text, modeFor(lead, trail), cased)
 	}
 	return newGlob(a, cased)
+}
+
+// modeFor is the literal mode of a pattern with a leading and/or trailing
+// wildcard around its literal core.
+func modeFor(lead, trail bool) litMode {
+	switch {
+	case lead && trail:
+		return litContains
+	case lead:
+		return litSuffix
+	case trail:
+		return litPrefix
+	}
+	return litExact
 }
