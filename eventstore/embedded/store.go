@@ -313,7 +313,7 @@ func (s *Store) Append(ctx context.Context, stream string, expected eventstore.E
 			generated[i] = true
 		}
 	}
-	req := newAppendReq(ctx, stream, expected, evs, generated, size)
+	req := newAppendReq(ctx, stream, expected, evs, generated)
 
 	s.closeMu.RLock()
 	if s.closed {
@@ -511,13 +511,6 @@ func (s *Store) closeFiles() error {
 	return errors.Join(errs...)
 }
 
-// Durable returns the position just after the last durable event.
-func (s *Store) Durable() eventstore.Position {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	return eventstore.Position{Commit: s.durable, Prepare: s.durable}
-}
-
 // MaxEventSize is the largest event (type, data and metadata together) an
 // append accepts.
 func (s *Store) MaxEventSize() int { return s.maxEventSize }
@@ -683,4 +676,4 @@ func (s *Store) readHead() (uint64, bool) {
 	return 0, false
 }
 
-var maxPos = uint64(math.MaxUint64)
+const maxPos = uint64(math.MaxUint64)

@@ -33,15 +33,10 @@ type subscription struct {
 // one scanned to) and waits for the writer's next group commit when it has
 // read everything durable.
 func (s *Store) Subscribe(ctx context.Context, from eventstore.Position, filter eventstore.Filter) (eventstore.Subscription, error) {
-	if err := ctx.Err(); err != nil {
+	if err := s.beginRead(ctx); err != nil {
 		return nil, fmt.Errorf("embedded: subscribe: %w", err)
 	}
-	s.closeMu.RLock()
-	closed := s.closed
 	s.closeMu.RUnlock()
-	if closed {
-		return nil, fmt.Errorf("embedded: subscribe: %w", eventstore.ErrClosed)
-	}
 	sctx, cancel := context.WithCancel(ctx)
 	return &subscription{s: s, ctx: sctx, cancel: cancel, filter: filter, pos: from, closed: make(chan struct{})}, nil
 }

@@ -22,7 +22,6 @@ type appendReq struct {
 	stream   string
 	expected eventstore.ExpectedRevision
 	events   []eventstore.EventData
-	size     int
 	// generated[i] reports that event i's ID was made by the store (nil:
 	// none was); such an event cannot be a retry.
 	generated []bool
@@ -46,9 +45,9 @@ type appendResp struct {
 
 var reqPool = sync.Pool{New: func() any { return &appendReq{done: make(chan appendResp, 1)} }}
 
-func newAppendReq(ctx context.Context, stream string, expected eventstore.ExpectedRevision, events []eventstore.EventData, generated []bool, size int) *appendReq {
+func newAppendReq(ctx context.Context, stream string, expected eventstore.ExpectedRevision, events []eventstore.EventData, generated []bool) *appendReq {
 	r := reqPool.Get().(*appendReq)
-	r.ctx, r.stream, r.expected, r.events, r.generated, r.size = ctx, stream, expected, events, generated, size
+	r.ctx, r.stream, r.expected, r.events, r.generated = ctx, stream, expected, events, generated
 	r.records, r.contents, r.prepared = r.records[:0], r.contents[:0], r.prepared[:0]
 	for _, ev := range events {
 		off, coff := len(r.records), len(r.contents)
@@ -176,7 +175,7 @@ func (w *writer) next() (*appendReq, bool) {
 // a large group. It returns false when the queue is closed.
 func (w *writer) group(first *appendReq) bool {
 	w.created = w.s.now().UnixNano()
-	n, bytes := 1, first.size
+	n, bytes := 1, len(first.records)
 	w.handle(first)
 	var deadline time.Time
 	for bytes < w.s.maxBatchBytes && n < queueLen {
@@ -188,7 +187,7 @@ func (w *writer) group(first *appendReq) bool {
 			}
 			w.handle(r)
 			n++
-			bytes += r.size
+			bytes += len(r.records)
 			continue
 		default:
 		}
@@ -267,7 +266,7 @@ func (w *writer) handle(r *appendReq) {
 		w.respond(r, eventstore.AppendResult{}, &eventstore.WrongExpectedVersionError{Stream: r.stream, Expected: r.expected, Actual: actual})
 		return
 	}
-	if w.off+int64(len(w.buf)+r.size) > s.segmentSize {
+	if w.off+int64(len(w.buf)+len(r.records)) > s.segmentSize {
 		w.flush()
 		if err := w.rotate(); err != nil {
 			w.fail(err)
