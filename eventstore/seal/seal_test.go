@@ -188,8 +188,10 @@ func TestVerifyCatchesARebuiltLog(t *testing.T) {
 		wantRev    uint64
 	}{
 		{
-			name:       "an event removed",
-			skip:       func(ev eventstore.RecordedEvent) bool { return ev.StreamID == "incident-acme.INC-1" && ev.Revision == 2 },
+			name: "an event removed",
+			skip: func(ev eventstore.RecordedEvent) bool {
+				return ev.StreamID == "incident-acme.INC-1" && ev.Revision == 2
+			},
 			wantStream: "incident-acme.INC-1", wantRev: 5,
 		},
 		{
