@@ -11,6 +11,7 @@
 //	serve   run the service: open the store in a data directory and serve
 //	        HTTP (health checks and the console) on an address
 //	detect  run Sigma rules over event files offline and print the matches
+//	verify  check every hash chain and seal of a data directory
 //	help    print this help
 //
 // Run "socledger <command> -h" for a command's flags. Every flag can also be
@@ -47,6 +48,7 @@ Commands:
 
 	serve   run the service: event store, API and console
 	detect  run Sigma rules over event files and print the matches
+	verify  check that the event store was not altered (chains and seals)
 	help    print this help
 
 Run "socledger <command> -h" for the flags of a command.
@@ -67,6 +69,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return serve(ctx, rest, getenv, stderr)
 	case "detect":
 		return detect(ctx, rest, stdout, stderr)
+	case "verify":
+		return verify(ctx, rest, stdout, stderr)
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

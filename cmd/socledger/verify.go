@@ -1,0 +1,93 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/socledger/socledger/eventstore/embedded"
+	"github.com/socledger/socledger/eventstore/seal"
+)
+
+// verify checks every hash chain and seal of a data directory against a
+// public key given from outside it. The store is opened read-only, so a
+// running server may keep writing.
+func verify(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	flags := flag.NewFlagSet("socledger verify", flag.ContinueOnError)
+	flags.SetOutput(stderr)
+	dataDir := flags.String("data", "./data", "data `directory` of the event store (opened read-only)")
+	pubPath := flags.String("pubkey", "", "the sealing public key `file` (PEM), kept outside the data directory")
+	flags.Usage = func() {
+		fmt.Fprint(flags.Output(), `Usage: socledger verify --data DIR --pubkey FILE
+
+Check that the event store was not altered: every stream's hash chain (no
+event changed, removed or reordered) and every seal (signed with the key
+whose public half is FILE, naming stream heads that still match). Exits 1
+naming the first stream and revision that does not match.
+
+Flags:
+`)
+		flags.PrintDefaults()
+	}
+	if err := flags.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
+		return err
+	}
+	if flags.NArg() > 0 {
+		return fmt.Errorf("verify: unexpected argument %q", flags.Arg(0))
+	}
+	if *pubPath == "" {
+		return errors.New("verify: --pubkey is required: the public key that serve printed when it created the sealing key, kept outside the data directory")
+	}
+	if inside(*dataDir, *pubPath) {
+		return fmt.Errorf("verify: --pubkey %s lies inside the data directory %s: whoever can rewrite the data could replace that key too; copy it elsewhere and pass that copy", *pubPath, *dataDir)
+	}
+	pub, err := seal.LoadPublicKey(*pubPath)
+	if err != nil {
+		return fmt.Errorf("verify: %w", err)
+	}
+	if _, err := os.Stat(filepath.Join(*dataDir, "log")); err != nil {
+		return fmt.Errorf("verify: %s is not a socledger data directory: %w", *dataDir, err)
+	}
+	store, err := embedded.Open(*dataDir, embedded.Options{ReadOnly: true})
+	if err != nil {
+		return fmt.Errorf("verify: open %s: %w", *dataDir, err)
+	}
+	defer store.Close()
+	start := time.Now()
+	rep, err := seal.Verify(ctx, store, pub, seal.VerifyOptions{})
+	if err != nil {
+		return fmt.Errorf("verify: %w", err)
+	}
+	fmt.Fprintf(stdout, "ok: %d events in %d streams and %d seals match (key %s), checked in %s\n",
+		rep.Events, rep.Streams, rep.Seals, seal.KeyID(pub), time.Since(start).Round(time.Millisecond))
+	if rep.Unsealed > 0 {
+		fmt.Fprintf(stdout, "note: the last %d events (after position %s) are chained but not sealed yet\n", rep.Unsealed, rep.SealedUpTo)
+	}
+	return nil
+}
+
+// inside reports whether path lies in dir.
+func inside(dir, path string) bool {
+	d, err1 := filepath.Abs(dir)
+	p, err2 := filepath.Abs(path)
+	if err1 != nil || err2 != nil {
+		return false
+	}
+	if r, err := filepath.EvalSymlinks(d); err == nil {
+		d = r
+	}
+	if r, err := filepath.EvalSymlinks(filepath.Dir(p)); err == nil {
+		p = filepath.Join(r, filepath.Base(p))
+	}
+	rel, err := filepath.Rel(d, p)
+	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))
+}
