@@ -3,4 +3,25 @@
 // entity profile, the facts the NIS2 / DORA / GDPR reporting clocks depend on
 // (regimes, NIS2 class, TSP flag, entity types, Member State, time zone,
 // holiday calendar, month rule). Its stream is "tenant-<tenant>".
+//
+// Commands: Create, Rename, ChangeProfile and ChangeSLA; events
+// "tenant.created", "tenant.renamed", "tenant.profile_changed" and
+// "tenant.sla_changed". Decisions:
+//
+//   - The tenant ID is the command's Meta.Tenant (domain.ValidateTenantID);
+//     Stream takes that one argument because the stream has no ID part.
+//     tenant.created repeats the ID in its payload.
+//   - Creating a tenant that exists fails with domain.ErrAlreadyExists; any
+//     other command on a tenant that does not exist, with domain.ErrNotFound.
+//     Fields are validated before the state is looked at.
+//   - The profile is normalized (Profile.Normalize; Regimes never null) and
+//     validated with field names prefixed "profile.". A profile change must
+//     give a reason. Renaming to the same name, changing the profile to one
+//     with the same facts or the SLA to the same policy records nothing.
+//   - An SLA policy names minutes to acknowledge and to resolve for every
+//     severity (1 to MaxSLAMinutes, resolve no sooner than acknowledge).
+//     Create without a policy gets DefaultSLA; ChangeSLA must give the whole
+//     policy. Field names look like "sla.acknowledgeMinutes.critical".
+//   - Names are trimmed, 1 to MaxNameLen characters, with no control
+//     characters. Event times are the command's business time, in UTC.
 package tenant
