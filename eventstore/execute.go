@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/socledger/socledger/domain"
@@ -38,6 +39,14 @@ type Executor struct {
 	// MaxAttempts bounds the decide-and-append attempts of one command;
 	// 0 means DefaultMaxAttempts.
 	MaxAttempts int
+	// Cache, when set, keeps the states of recently used streams so a
+	// command reads only the events appended since. A command whose ID the
+	// cache does not remember among the stream's recent ones, and whose
+	// events are older than the cached state, is decided again rather
+	// than recognised as a duplicate; the store then recognises its event
+	// IDs, and deciders treat repeated facts (a note ID already present)
+	// as no-ops.
+	Cache *StateCache
 }
 
 // DefaultMaxAttempts is the default bound of Executor.MaxAttempts.
@@ -142,6 +151,20 @@ func Execute[C domain.Command, E domain.Event, S any](ctx context.Context, x *Ex
 		next    uint64 // next revision to read
 		lastErr error
 	)
+	if x.Cache != nil {
+		if e, ok := x.Cache.get(stream); ok && !slices.Contains(e.commands, meta.CommandID) {
+			if st, ok := e.state.(S); ok {
+				res.State, next = st, e.next
+				res.Revision, res.HasRevision, res.Position = e.revision, e.has, e.position
+			}
+		}
+		defer func() {
+			if res.Stream != "" && (res.HasRevision || next > 0) {
+				x.Cache.put(cacheEntry{stream: stream, state: res.State, next: nextOf(res.Revision, res.HasRevision),
+					revision: res.Revision, has: res.HasRevision, position: res.Position}, recordedCommand(res.Events, meta.CommandID))
+			}
+		}()
+	}
 	for attempt := 1; attempt <= maxAttempts; attempt++ {
 		res.Attempts = attempt
 		// Catch up with the stream from where the previous attempt left off.
@@ -206,6 +229,21 @@ func Execute[C domain.Command, E domain.Event, S any](ctx context.Context, x *Ex
 		return res, nil
 	}
 	return res, &ConflictError{Stream: stream, Attempts: maxAttempts, Err: lastErr}
+}
+
+func nextOf(rev uint64, has bool) uint64 {
+	if !has {
+		return 0
+	}
+	return rev + 1
+}
+
+// recordedCommand returns id when events (the command's) is not empty.
+func recordedCommand[E domain.Event](events []domain.Recorded[E], id string) string {
+	if len(events) == 0 {
+		return ""
+	}
+	return id
 }
 
 // catchUp reads stream from *next and folds it into res.State. It reports

@@ -300,3 +300,72 @@ func TestExecuteUnknownStoredEvent(t *testing.T) {
 		t.Fatalf("err %v, want a *DecodeError naming revision 0", err)
 	}
 }
+
+func TestExecuteWithStateCache(t *testing.T) {
+	t.Parallel()
+	store := openStore(t)
+	cache := eventstore.NewStateCache(2)
+	cached := &eventstore.Executor{Store: store, Cache: cache}
+	plain := &eventstore.Executor{Store: store}
+
+	for i := range 3 {
+		if _, err := eventstore.Execute(t.Context(), cached, counter, cmd(fmt.Sprintf("c%d", i), 1)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Another writer (another process) appends behind the cache's back.
+	if _, err := eventstore.Execute(t.Context(), plain, counter, cmd("other", 10)); err != nil {
+		t.Fatal(err)
+	}
+	res, err := eventstore.Execute(t.Context(), cached, counter, cmd("c3", 1))
+	if err != nil || res.State.Total != 14 || res.State.Events != 5 || res.Revision != 4 || res.Attempts != 1 {
+		t.Fatalf("after a foreign append: %+v %v, want the cached state caught up (total 14, revision 4)", res, err)
+	}
+	// A retry of a recent command is still a duplicate.
+	res, err = eventstore.Execute(t.Context(), cached, counter, cmd("c1", 1))
+	if err != nil || !res.Duplicate || res.Events[0].Revision != 1 || res.State.Total != 14 {
+		t.Fatalf("retry through the cache: %+v %v, want the original event back", res, err)
+	}
+	// The cache is bounded.
+	for _, id := range []string{"c2", "c3", "c4"} {
+		c := cmd("x-"+id, 1)
+		c.ID = id
+		if _, err := eventstore.Execute(t.Context(), cached, counter, c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if cache.Len() != 2 {
+		t.Fatalf("cache holds %d streams, want at most 2", cache.Len())
+	}
+	res, err = eventstore.Execute(t.Context(), cached, counter, cmd("c5", 1))
+	if err != nil || res.State.Total != 15 {
+		t.Fatalf("after eviction: %+v %v", res, err)
+	}
+}
+
+func TestExecuteConcurrentWithStateCache(t *testing.T) {
+	t.Parallel()
+	store := openStore(t)
+	x := &eventstore.Executor{Store: store, MaxAttempts: 64, Cache: eventstore.NewStateCache(16)}
+	const writers, each = 8, 10
+	var wg sync.WaitGroup
+	for w := range writers {
+		wg.Go(func() {
+			for i := range each {
+				if _, err := eventstore.Execute(t.Context(), x, counter, cmd(fmt.Sprintf("w%d-%d", w, i), 1)); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	res, err := eventstore.Execute(t.Context(), &eventstore.Executor{Store: store}, counter, cmd("read", 0))
+	if err != nil || res.State.Total != writers*each {
+		t.Fatalf("total %+v %v, want %d", res.State, err, writers*each)
+	}
+	res, err = eventstore.Execute(t.Context(), x, counter, cmd("read2", 0))
+	if err != nil || res.State.Total != writers*each {
+		t.Fatalf("cached total %+v %v, want %d", res.State, err, writers*each)
+	}
+}
