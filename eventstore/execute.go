@@ -25,7 +25,9 @@ type Aggregate[C domain.Command, E domain.Event, S any] struct {
 // Executor runs commands against a Store: read the stream, fold it, decide,
 // append with the expected revision, and on a conflict (another writer
 // appended in between) read what is new and decide again, a bounded number
-// of times. The zero value is not usable; set Store.
+// of times. Commands on one stream run one at a time within an Executor
+// (they queue rather than race); writers elsewhere are caught by the
+// expected revision. Set Store; an Executor must not be copied after use.
 //
 // Every event a command records gets the ID domain.EventID(command ID, i),
 // so running the same command again (a client retry after a timeout, a
@@ -47,6 +49,8 @@ type Executor struct {
 	// IDs, and deciders treat repeated facts (a note ID already present)
 	// as no-ops.
 	Cache *StateCache
+
+	locks streamLocks
 }
 
 // DefaultMaxAttempts is the default bound of Executor.MaxAttempts.
@@ -138,6 +142,11 @@ func Execute[C domain.Command, E domain.Event, S any](ctx context.Context, x *Ex
 		return res, &CommandError{Stream: agg.Name, CommandID: meta.CommandID, Err: err}
 	}
 	res.Stream = stream
+	unlock, err := x.locks.lock(ctx, stream)
+	if err != nil {
+		return res, fmt.Errorf("command %s on %s: waiting for the commands before it: %w", meta.CommandID, stream, err)
+	}
+	defer unlock()
 	maxAttempts := x.MaxAttempts
 	if maxAttempts <= 0 {
 		maxAttempts = DefaultMaxAttempts

@@ -181,13 +181,15 @@ func TestExecuteRetryAfterLostAcknowledgement(t *testing.T) {
 func TestExecuteConcurrentCommandsOnOneStreamLoseNothing(t *testing.T) {
 	t.Parallel()
 	store := openStore(t)
-	x := &eventstore.Executor{Store: store, MaxAttempts: 64}
 	const writers, each = 8, 10
 	var wg sync.WaitGroup
 	errs := make(chan error, writers*each)
 	var retried sync.Map
 	for w := range writers {
 		wg.Go(func() {
+			// One executor per writer, as in separate processes: they
+			// race for each revision.
+			x := &eventstore.Executor{Store: store, MaxAttempts: 64}
 			for i := range each {
 				res, err := eventstore.Execute(t.Context(), x, counter, cmd(fmt.Sprintf("w%d-%d", w, i), 1))
 				if err != nil {
@@ -205,13 +207,16 @@ func TestExecuteConcurrentCommandsOnOneStreamLoseNothing(t *testing.T) {
 	for err := range errs {
 		t.Fatal(err)
 	}
-	res, err := eventstore.Execute(t.Context(), x, counter, cmd("read", 0))
+	res, err := eventstore.Execute(t.Context(), &eventstore.Executor{Store: store}, counter, cmd("read", 0))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if res.State.Total != writers*each || res.State.Events != writers*each {
 		t.Fatalf("total %+v, want %d: a concurrent command was lost or doubled", res.State, writers*each)
 	}
+	n := 0
+	retried.Range(func(any, any) bool { n++; return true })
+	t.Logf("%d of %d writers had to decide again after losing a race", n, writers)
 }
 
 // racer appends a foreign event to the stream before every append, so every
@@ -351,6 +356,13 @@ func TestExecuteConcurrentWithStateCache(t *testing.T) {
 	var wg sync.WaitGroup
 	for w := range writers {
 		wg.Go(func() {
+			// Half the writers share x (they queue on its stream lock);
+			// the others have their own executor and a cache that goes
+			// stale whenever another writer appends.
+			x := x
+			if w%2 == 1 {
+				x = &eventstore.Executor{Store: store, MaxAttempts: 64, Cache: eventstore.NewStateCache(16)}
+			}
 			for i := range each {
 				if _, err := eventstore.Execute(t.Context(), x, counter, cmd(fmt.Sprintf("w%d-%d", w, i), 1)); err != nil {
 					t.Error(err)
@@ -367,5 +379,35 @@ func TestExecuteConcurrentWithStateCache(t *testing.T) {
 	res, err = eventstore.Execute(t.Context(), x, counter, cmd("read2", 0))
 	if err != nil || res.State.Total != writers*each {
 		t.Fatalf("cached total %+v %v, want %d", res.State, err, writers*each)
+	}
+}
+
+func TestExecuteQueuesCommandsOnOneStream(t *testing.T) {
+	t.Parallel()
+	store := openStore(t)
+	x := &eventstore.Executor{Store: store, Cache: eventstore.NewStateCache(4)}
+	const writers = 16
+	var wg sync.WaitGroup
+	var attempts sync.Map
+	for w := range writers {
+		wg.Go(func() {
+			res, err := eventstore.Execute(t.Context(), x, counter, cmd(fmt.Sprintf("w%d", w), 1))
+			if err != nil {
+				t.Error(err)
+			}
+			attempts.Store(w, res.Attempts)
+		})
+	}
+	wg.Wait()
+	attempts.Range(func(w, a any) bool {
+		if a.(int) != 1 {
+			t.Errorf("writer %v needed %v attempts: commands of one executor on one stream should queue, not race", w, a)
+		}
+		return true
+	})
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	if _, err := eventstore.Execute(ctx, x, counter, cmd("late", 1)); !errors.Is(err, context.Canceled) {
+		t.Fatalf("cancelled command: %v", err)
 	}
 }
