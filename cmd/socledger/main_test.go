@@ -295,18 +295,34 @@ func TestParseServeFlags(t *testing.T) {
 	}{
 		{
 			name: "defaults",
-			want: serveConfig{DataDir: "./data", Addr: "127.0.0.1:8080", LogFormat: "auto"},
+			want: serveConfig{DataDir: "./data", Addr: "127.0.0.1:8080", LogFormat: "auto", SealKey: "data/seal.key", SealInterval: time.Minute},
 		},
 		{
 			name: "environment",
 			env:  map[string]string{"SOCLEDGER_DATA": "/var/lib/socledger", "SOCLEDGER_ADDR": ":9000", "SOCLEDGER_LOG_FORMAT": "json"},
-			want: serveConfig{DataDir: "/var/lib/socledger", Addr: ":9000", LogFormat: "json"},
+			want: serveConfig{DataDir: "/var/lib/socledger", Addr: ":9000", LogFormat: "json", SealKey: "/var/lib/socledger/seal.key", SealInterval: time.Minute},
+		},
+		{
+			name: "sealing from environment",
+			env:  map[string]string{"SOCLEDGER_SEAL_KEY": "/etc/socledger/seal.key", "SOCLEDGER_SEAL_INTERVAL": "30s"},
+			want: serveConfig{DataDir: "./data", Addr: "127.0.0.1:8080", LogFormat: "auto", SealKey: "/etc/socledger/seal.key", SealInterval: 30 * time.Second},
+		},
+		{
+			name: "sealing off",
+			args: []string{"--seal-interval", "0"},
+			env:  map[string]string{"SOCLEDGER_SEAL_INTERVAL": "30s"},
+			want: serveConfig{DataDir: "./data", Addr: "127.0.0.1:8080", LogFormat: "auto", SealKey: "data/seal.key"},
+		},
+		{
+			name:    "bad seal interval",
+			args:    []string{"--seal-interval", "often"},
+			wantErr: `--seal-interval "often"`,
 		},
 		{
 			name: "flags win over environment",
 			args: []string{"--data", "d", "--addr", "127.0.0.1:0", "--log-format", "console"},
 			env:  map[string]string{"SOCLEDGER_DATA": "/var/lib/socledger", "SOCLEDGER_ADDR": ":9000", "SOCLEDGER_LOG_FORMAT": "json"},
-			want: serveConfig{DataDir: "d", Addr: "127.0.0.1:0", LogFormat: "console"},
+			want: serveConfig{DataDir: "d", Addr: "127.0.0.1:0", LogFormat: "console", SealKey: "d/seal.key", SealInterval: time.Minute},
 		},
 		{
 			name:    "bad log format",

@@ -1,0 +1,20 @@
+package incident
+
+import "github.com/socledger/socledger/domain"
+
+// codec maps every incident event type, case and regulatory, to its Go type.
+var codec = newCodec()
+
+func newCodec() *domain.Codec[Event] {
+	c := domain.NewCodec[Event]()
+	for _, e := range caseEvents {
+		c.Register(e, 1)
+	}
+	registerRegulatory(c)
+	return c
+}
+
+// Codec returns the codec of incident events: every case event
+// (CaseEventTypes) and every regulatory event (RegulatoryEventTypes), all at
+// schema 1. It is built once; use it from any number of goroutines.
+func Codec() *domain.Codec[Event] { return codec }
