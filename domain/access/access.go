@@ -6,8 +6,6 @@ import (
 	"slices"
 	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/socledger/socledger/domain"
 )
@@ -252,7 +250,7 @@ func validateMeta(m domain.Meta) error {
 
 // issued validates c and returns the event it records.
 func issued(c Issue, at time.Time) (TokenIssued, error) {
-	name, err := validateName(c.Name)
+	name, err := domain.CleanLine("name", c.Name, MaxNameLen)
 	if err != nil {
 		return TokenIssued{}, err
 	}
@@ -318,21 +316,4 @@ func isSHA256Hex(s string) bool {
 		}
 	}
 	return true
-}
-
-// validateName trims name and checks it: 1 to MaxNameLen characters, valid
-// UTF-8, no control characters.
-func validateName(name string) (string, error) {
-	name = strings.TrimSpace(name)
-	switch {
-	case name == "":
-		return "", &domain.FieldError{Field: "name", Reason: "missing"}
-	case !utf8.ValidString(name):
-		return "", &domain.FieldError{Field: "name", Reason: "not valid UTF-8"}
-	case utf8.RuneCountInString(name) > MaxNameLen:
-		return "", &domain.FieldError{Field: "name", Reason: fmt.Sprintf("longer than %d characters", MaxNameLen)}
-	case strings.ContainsFunc(name, unicode.IsControl):
-		return "", &domain.FieldError{Field: "name", Value: name, Reason: "contains a control character"}
-	}
-	return name, nil
 }

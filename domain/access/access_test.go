@@ -11,6 +11,7 @@ import (
 
 	"github.com/socledger/socledger/domain"
 	"github.com/socledger/socledger/domain/access"
+	"github.com/socledger/socledger/domain/domaintest"
 )
 
 var (
@@ -42,252 +43,220 @@ func with(f func(*access.Issue)) access.Issue {
 func TestDecide(t *testing.T) {
 	t.Parallel()
 	revoked := access.TokenRevoked{TokenID: "tok-01", Reason: "leaked in a ticket", At: t0}
-	tests := []struct {
-		name      string
-		given     []access.Event
-		when      access.Command
-		want      []access.Event
-		wantErr   error
-		wantField string
-	}{
+	domaintest.RunDecider(t, access.Decider, []domaintest.Row[access.Command, access.Event]{
 		{
-			name: "issue records role, sorted scope and hash",
-			when: issue(),
-			want: []access.Event{issued()},
+			Name: "issue records role, sorted scope and hash",
+			When: issue(),
+			Want: []access.Event{issued()},
 		},
 		{
-			name: "issue an admin token for all tenants without expiry, acting in a tenant",
-			when: access.Issue{Meta: domain.Meta{CommandID: "i2", Tenant: "acme", Actor: "user:root", At: t0},
+			Name: "issue an admin token for all tenants without expiry, acting in a tenant",
+			When: access.Issue{Meta: domain.Meta{CommandID: "i2", Tenant: "acme", Actor: "user:root", At: t0},
 				TokenID: "soc-admin", Name: " SOC lead ", Role: access.RoleAdmin, AllTenants: true, SecretHash: hash},
-			want: []access.Event{access.TokenIssued{TokenID: "soc-admin", Name: "SOC lead", Role: access.RoleAdmin,
+			Want: []access.Event{access.TokenIssued{TokenID: "soc-admin", Name: "SOC lead", Role: access.RoleAdmin,
 				Tenants: []string{}, AllTenants: true, SecretHash: hash, At: t0}},
 		},
 		{
-			name: "analysts and responders may have all tenants",
-			when: with(func(c *access.Issue) {
+			Name: "analysts and responders may have all tenants",
+			When: with(func(c *access.Issue) {
 				c.Role, c.Tenants, c.AllTenants, c.ExpiresAt = access.RoleResponder, nil, true, time.Time{}
 			}),
-			want: []access.Event{access.TokenIssued{TokenID: "tok-01", Name: "Splunk forwarder", Role: access.RoleResponder,
+			Want: []access.Event{access.TokenIssued{TokenID: "tok-01", Name: "Splunk forwarder", Role: access.RoleResponder,
 				Tenants: []string{}, AllTenants: true, SecretHash: hash, At: t0}},
 		},
 		{
-			name:    "issuing twice fails",
-			given:   []access.Event{issued()},
-			when:    issue(),
-			wantErr: domain.ErrAlreadyExists,
+			Name:    "issuing twice fails",
+			Given:   []access.Event{issued()},
+			When:    issue(),
+			WantErr: domain.ErrAlreadyExists,
 		},
 		{
-			name:    "issuing a revoked token's ID again fails",
-			given:   []access.Event{issued(), revoked},
-			when:    with(func(c *access.Issue) { c.Meta.CommandID = "i9" }),
-			wantErr: domain.ErrAlreadyExists,
+			Name:    "issuing a revoked token's ID again fails",
+			Given:   []access.Event{issued(), revoked},
+			When:    with(func(c *access.Issue) { c.Meta.CommandID = "i9" }),
+			WantErr: domain.ErrAlreadyExists,
 		},
 		{
-			name:      "secret that is not a hash",
-			when:      with(func(c *access.Issue) { c.SecretHash = "s3cr3t-token-value" }),
-			wantErr:   domain.ErrInvalid,
-			wantField: "secretHash",
+			Name:      "secret that is not a hash",
+			When:      with(func(c *access.Issue) { c.SecretHash = "s3cr3t-token-value" }),
+			WantErr:   domain.ErrInvalid,
+			WantField: "secretHash",
 		},
 		{
-			name:      "upper-case hash",
-			when:      with(func(c *access.Issue) { c.SecretHash = strings.ToUpper(hash) }),
-			wantErr:   domain.ErrInvalid,
-			wantField: "secretHash",
+			Name:      "upper-case hash",
+			When:      with(func(c *access.Issue) { c.SecretHash = strings.ToUpper(hash) }),
+			WantErr:   domain.ErrInvalid,
+			WantField: "secretHash",
 		},
 		{
-			name:      "hash of the wrong length",
-			when:      with(func(c *access.Issue) { c.SecretHash = hash[:40] }),
-			wantErr:   domain.ErrInvalid,
-			wantField: "secretHash",
+			Name:      "hash of the wrong length",
+			When:      with(func(c *access.Issue) { c.SecretHash = hash[:40] }),
+			WantErr:   domain.ErrInvalid,
+			WantField: "secretHash",
 		},
 		{
-			name:      "missing hash",
-			when:      with(func(c *access.Issue) { c.SecretHash = "" }),
-			wantErr:   domain.ErrInvalid,
-			wantField: "secretHash",
+			Name:      "missing hash",
+			When:      with(func(c *access.Issue) { c.SecretHash = "" }),
+			WantErr:   domain.ErrInvalid,
+			WantField: "secretHash",
 		},
 		{
-			name:      "unknown role",
-			when:      with(func(c *access.Issue) { c.Role = "root" }),
-			wantErr:   domain.ErrInvalid,
-			wantField: "role",
+			Name:      "unknown role",
+			When:      with(func(c *access.Issue) { c.Role = "root" }),
+			WantErr:   domain.ErrInvalid,
+			WantField: "role",
 		},
 		{
-			name:      "missing role",
-			when:      with(func(c *access.Issue) { c.Role = "" }),
-			wantErr:   domain.ErrInvalid,
-			wantField: "role",
+			Name:      "missing role",
+			When:      with(func(c *access.Issue) { c.Role = "" }),
+			WantErr:   domain.ErrInvalid,
+			WantField: "role",
 		},
 		{
-			name:      "integrators cannot have all tenants",
-			when:      with(func(c *access.Issue) { c.Tenants, c.AllTenants = nil, true }),
-			wantErr:   domain.ErrInvalid,
-			wantField: "allTenants",
+			Name:      "integrators cannot have all tenants",
+			When:      with(func(c *access.Issue) { c.Tenants, c.AllTenants = nil, true }),
+			WantErr:   domain.ErrInvalid,
+			WantField: "allTenants",
 		},
 		{
-			name:      "auditors cannot have all tenants",
-			when:      with(func(c *access.Issue) { c.Role, c.Tenants, c.AllTenants = access.RoleAuditor, nil, true }),
-			wantErr:   domain.ErrInvalid,
-			wantField: "allTenants",
+			Name:      "auditors cannot have all tenants",
+			When:      with(func(c *access.Issue) { c.Role, c.Tenants, c.AllTenants = access.RoleAuditor, nil, true }),
+			WantErr:   domain.ErrInvalid,
+			WantField: "allTenants",
 		},
 		{
-			name:      "ingest tokens cannot have all tenants",
-			when:      with(func(c *access.Issue) { c.Role, c.Tenants, c.AllTenants = access.RoleIngest, nil, true }),
-			wantErr:   domain.ErrInvalid,
-			wantField: "allTenants",
+			Name:      "ingest tokens cannot have all tenants",
+			When:      with(func(c *access.Issue) { c.Role, c.Tenants, c.AllTenants = access.RoleIngest, nil, true }),
+			WantErr:   domain.ErrInvalid,
+			WantField: "allTenants",
 		},
 		{
-			name:      "all tenants and a list",
-			when:      with(func(c *access.Issue) { c.Role, c.AllTenants = access.RoleAdmin, true }),
-			wantErr:   domain.ErrInvalid,
-			wantField: "tenants",
+			Name:      "all tenants and a list",
+			When:      with(func(c *access.Issue) { c.Role, c.AllTenants = access.RoleAdmin, true }),
+			WantErr:   domain.ErrInvalid,
+			WantField: "tenants",
 		},
 		{
-			name:      "no scope",
-			when:      with(func(c *access.Issue) { c.Tenants = nil }),
-			wantErr:   domain.ErrInvalid,
-			wantField: "tenants",
+			Name:      "no scope",
+			When:      with(func(c *access.Issue) { c.Tenants = nil }),
+			WantErr:   domain.ErrInvalid,
+			WantField: "tenants",
 		},
 		{
-			name:      "invalid tenant in the scope",
-			when:      with(func(c *access.Issue) { c.Tenants = []string{"acme", "Globex Inc"} }),
-			wantErr:   domain.ErrInvalid,
-			wantField: "tenants[1]",
+			Name:      "invalid tenant in the scope",
+			When:      with(func(c *access.Issue) { c.Tenants = []string{"acme", "Globex Inc"} }),
+			WantErr:   domain.ErrInvalid,
+			WantField: "tenants[1]",
 		},
 		{
-			name:      "reserved tenant in the scope",
-			when:      with(func(c *access.Issue) { c.Tenants = []string{domain.SystemTenant} }),
-			wantErr:   domain.ErrInvalid,
-			wantField: "tenants[0]",
+			Name:      "reserved tenant in the scope",
+			When:      with(func(c *access.Issue) { c.Tenants = []string{domain.SystemTenant} }),
+			WantErr:   domain.ErrInvalid,
+			WantField: "tenants[0]",
 		},
 		{
-			name:      "expiry at the time of issue",
-			when:      with(func(c *access.Issue) { c.ExpiresAt = t0 }),
-			wantErr:   domain.ErrInvalid,
-			wantField: "expiresAt",
+			Name:      "expiry at the time of issue",
+			When:      with(func(c *access.Issue) { c.ExpiresAt = t0 }),
+			WantErr:   domain.ErrInvalid,
+			WantField: "expiresAt",
 		},
 		{
-			name:      "expiry before the time of issue",
-			when:      with(func(c *access.Issue) { c.ExpiresAt = t0.Add(-time.Hour) }),
-			wantErr:   domain.ErrInvalid,
-			wantField: "expiresAt",
+			Name:      "expiry before the time of issue",
+			When:      with(func(c *access.Issue) { c.ExpiresAt = t0.Add(-time.Hour) }),
+			WantErr:   domain.ErrInvalid,
+			WantField: "expiresAt",
 		},
 		{
-			name:      "missing name",
-			when:      with(func(c *access.Issue) { c.Name = " " }),
-			wantErr:   domain.ErrInvalid,
-			wantField: "name",
+			Name:      "missing name",
+			When:      with(func(c *access.Issue) { c.Name = " " }),
+			WantErr:   domain.ErrInvalid,
+			WantField: "name",
 		},
 		{
-			name:      "name with a control character",
-			when:      with(func(c *access.Issue) { c.Name = "a\x00b" }),
-			wantErr:   domain.ErrInvalid,
-			wantField: "name",
+			Name:      "name with a control character",
+			When:      with(func(c *access.Issue) { c.Name = "a\x00b" }),
+			WantErr:   domain.ErrInvalid,
+			WantField: "name",
 		},
 		{
-			name:      "missing token ID",
-			when:      with(func(c *access.Issue) { c.TokenID = "" }),
-			wantErr:   domain.ErrInvalid,
-			wantField: "tokenId",
+			Name:      "missing token ID",
+			When:      with(func(c *access.Issue) { c.TokenID = "" }),
+			WantErr:   domain.ErrInvalid,
+			WantField: "tokenId",
 		},
 		{
-			name:      "malformed token ID",
-			when:      with(func(c *access.Issue) { c.TokenID = "tok/01" }),
-			wantErr:   domain.ErrInvalid,
-			wantField: "tokenId",
+			Name:      "malformed token ID",
+			When:      with(func(c *access.Issue) { c.TokenID = "tok/01" }),
+			WantErr:   domain.ErrInvalid,
+			WantField: "tokenId",
 		},
 		{
-			name:      "command without an ID",
-			when:      with(func(c *access.Issue) { c.Meta.CommandID = "" }),
-			wantErr:   domain.ErrInvalid,
-			wantField: "commandId",
+			Name:      "command without an ID",
+			When:      with(func(c *access.Issue) { c.Meta.CommandID = "" }),
+			WantErr:   domain.ErrInvalid,
+			WantField: "commandId",
 		},
 		{
-			name:      "command without an actor",
-			when:      with(func(c *access.Issue) { c.Meta.Actor = "" }),
-			wantErr:   domain.ErrInvalid,
-			wantField: "actor",
+			Name:      "command without an actor",
+			When:      with(func(c *access.Issue) { c.Meta.Actor = "" }),
+			WantErr:   domain.ErrInvalid,
+			WantField: "actor",
 		},
 		{
-			name:      "command without a business time",
-			when:      with(func(c *access.Issue) { c.Meta.At = time.Time{} }),
-			wantErr:   domain.ErrInvalid,
-			wantField: "at",
+			Name:      "command without a business time",
+			When:      with(func(c *access.Issue) { c.Meta.At = time.Time{} }),
+			WantErr:   domain.ErrInvalid,
+			WantField: "at",
 		},
 		{
-			name:      "command acting in the reserved system tenant",
-			when:      with(func(c *access.Issue) { c.Meta.Tenant = domain.SystemTenant }),
-			wantErr:   domain.ErrInvalid,
-			wantField: "tenant",
+			Name:      "command acting in the reserved system tenant",
+			When:      with(func(c *access.Issue) { c.Meta.Tenant = domain.SystemTenant }),
+			WantErr:   domain.ErrInvalid,
+			WantField: "tenant",
 		},
 		{
-			name:      "command acting in a malformed tenant",
-			when:      with(func(c *access.Issue) { c.Meta.Tenant = "ACME" }),
-			wantErr:   domain.ErrInvalid,
-			wantField: "tenant",
+			Name:      "command acting in a malformed tenant",
+			When:      with(func(c *access.Issue) { c.Meta.Tenant = "ACME" }),
+			WantErr:   domain.ErrInvalid,
+			WantField: "tenant",
 		},
 
 		{
-			name:  "revoke",
-			given: []access.Event{issued()},
-			when:  access.Revoke{Meta: meta("r1"), TokenID: "tok-01", Reason: " leaked in a ticket "},
-			want:  []access.Event{revoked},
+			Name:  "revoke",
+			Given: []access.Event{issued()},
+			When:  access.Revoke{Meta: meta("r1"), TokenID: "tok-01", Reason: " leaked in a ticket "},
+			Want:  []access.Event{revoked},
 		},
 		{
-			name:  "revoke an expired token",
-			given: []access.Event{issued()},
-			when:  access.Revoke{Meta: domain.Meta{CommandID: "r1", Actor: "user:root", At: expires.AddDate(1, 0, 0)}, TokenID: "tok-01", Reason: "clean-up"},
-			want:  []access.Event{access.TokenRevoked{TokenID: "tok-01", Reason: "clean-up", At: expires.AddDate(1, 0, 0)}},
+			Name:  "revoke an expired token",
+			Given: []access.Event{issued()},
+			When:  access.Revoke{Meta: domain.Meta{CommandID: "r1", Actor: "user:root", At: expires.AddDate(1, 0, 0)}, TokenID: "tok-01", Reason: "clean-up"},
+			Want:  []access.Event{access.TokenRevoked{TokenID: "tok-01", Reason: "clean-up", At: expires.AddDate(1, 0, 0)}},
 		},
 		{
-			name:  "revoking a revoked token is a no-op",
-			given: []access.Event{issued(), revoked},
-			when:  access.Revoke{Meta: meta("r2"), TokenID: "tok-01", Reason: "again"},
+			Name:  "revoking a revoked token is a no-op",
+			Given: []access.Event{issued(), revoked},
+			When:  access.Revoke{Meta: meta("r2"), TokenID: "tok-01", Reason: "again"},
 		},
 		{
-			name:    "revoking a missing token fails",
-			when:    access.Revoke{Meta: meta("r1"), TokenID: "tok-01", Reason: "leaked"},
-			wantErr: domain.ErrNotFound,
+			Name:    "revoking a missing token fails",
+			When:    access.Revoke{Meta: meta("r1"), TokenID: "tok-01", Reason: "leaked"},
+			WantErr: domain.ErrNotFound,
 		},
 		{
-			name:      "revoke without a reason",
-			given:     []access.Event{issued()},
-			when:      access.Revoke{Meta: meta("r1"), TokenID: "tok-01"},
-			wantErr:   domain.ErrInvalid,
-			wantField: "reason",
+			Name:      "revoke without a reason",
+			Given:     []access.Event{issued()},
+			When:      access.Revoke{Meta: meta("r1"), TokenID: "tok-01"},
+			WantErr:   domain.ErrInvalid,
+			WantField: "reason",
 		},
 		{
-			name:      "revoke without a token ID",
-			when:      access.Revoke{Meta: meta("r1"), Reason: "leaked"},
-			wantErr:   domain.ErrInvalid,
-			wantField: "tokenId",
+			Name:      "revoke without a token ID",
+			When:      access.Revoke{Meta: meta("r1"), Reason: "leaked"},
+			WantErr:   domain.ErrInvalid,
+			WantField: "tokenId",
 		},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			s := access.Decider.Fold(access.Decider.Initial, tt.given)
-			got, err := access.Decide(tt.when, s)
-			if tt.wantErr == nil && err != nil {
-				t.Fatalf("Decide: unexpected error %v", err)
-			}
-			if tt.wantErr != nil && !errors.Is(err, tt.wantErr) {
-				t.Fatalf("Decide: error %v, want %v", err, tt.wantErr)
-			}
-			if tt.wantField != "" {
-				var fe *domain.FieldError
-				if !errors.As(err, &fe) {
-					t.Fatalf("Decide: error %v is not a *domain.FieldError", err)
-				}
-				if fe.Field != tt.wantField {
-					t.Fatalf("Decide: field %q (%v), want %q", fe.Field, err, tt.wantField)
-				}
-			}
-			if !reflect.DeepEqual(got, tt.want) {
-				t.Fatalf("Decide:\n got %#v\nwant %#v", got, tt.want)
-			}
-		})
-	}
+	})
 }
 
 func TestSecretNeverInError(t *testing.T) {

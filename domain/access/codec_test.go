@@ -1,62 +1,29 @@
 package access_test
 
 import (
-	"os"
 	"path/filepath"
 	"reflect"
-	"strings"
 	"testing"
 
 	"github.com/socledger/socledger/domain/access"
+	"github.com/socledger/socledger/domain/domaintest"
 )
 
-// TestSamples decodes testdata/events/<type>.v1.json for every registered
-// event type, checks that every sample names a registered type, and that
-// encode → decode gives the event back.
+// TestSamples checks the codec against testdata/events (see
+// domaintest.CheckSamples) and that the issued token's sample has the scope
+// it spells.
 func TestSamples(t *testing.T) {
 	t.Parallel()
 	c := access.Codec()
 	if got, want := c.Types(), []string{"access.token_issued", "access.token_revoked"}; !reflect.DeepEqual(got, want) {
 		t.Fatalf("Types() = %v, want %v", got, want)
 	}
-	for _, typ := range c.Types() {
-		if c.Schema(typ) != 1 {
-			t.Errorf("%s: schema %d, want 1", typ, c.Schema(typ))
-		}
-		data, err := os.ReadFile(filepath.Join("testdata", "events", typ+".v1.json"))
-		if err != nil {
-			t.Errorf("%s: no sample: %v", typ, err)
-			continue
-		}
-		ev, err := c.Decode(typ, 1, data)
-		if err != nil {
-			t.Errorf("%s: sample does not decode: %v", typ, err)
-			continue
-		}
-		if ev.EventType() != typ {
-			t.Errorf("%s: decoded a %s", typ, ev.EventType())
-		}
+	for typ, ev := range domaintest.CheckSamples(t, c, filepath.Join("testdata", "events")) {
 		if ti, ok := ev.(access.TokenIssued); ok {
 			s := access.Evolve(access.State{}, ti)
 			if !s.Allows("acme-bank", ti.At) || s.Allows("globex", ti.At) {
 				t.Errorf("%s: sample scope not as expected: %#v", typ, s)
 			}
-		}
-		name, schema, enc, err := c.Encode(ev)
-		if err != nil || name != typ || schema != 1 {
-			t.Errorf("%s: Encode = %q, %d, %v", typ, name, schema, err)
-			continue
-		}
-		back, err := c.Decode(name, schema, enc)
-		if err != nil || !reflect.DeepEqual(back, ev) {
-			t.Errorf("%s: round trip:\n got %#v (%v)\nwant %#v", typ, back, err, ev)
-		}
-	}
-	files, _ := filepath.Glob(filepath.Join("testdata", "events", "*.json"))
-	for _, f := range files {
-		typ := strings.TrimSuffix(filepath.Base(f), ".v1.json")
-		if !c.Knows(typ) {
-			t.Errorf("sample %s names no registered event type", f)
 		}
 	}
 }

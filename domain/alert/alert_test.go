@@ -2,13 +2,13 @@ package alert_test
 
 import (
 	"errors"
-	"reflect"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/socledger/socledger/domain"
 	"github.com/socledger/socledger/domain/alert"
+	"github.com/socledger/socledger/domain/domaintest"
 )
 
 const (
@@ -102,175 +102,141 @@ func closedAlert() []alert.Event {
 	}
 }
 
-type decideTest struct {
-	name  string
-	given []alert.Event
-	when  alert.Command
-	want  []alert.Event
-	// wantErr is matched with errors.Is; wantField, when set, is the Field
-	// of the *domain.FieldError the error must be.
-	wantErr   error
-	wantField string
-}
-
-func runDecide(t *testing.T, tests []decideTest) {
-	t.Helper()
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			s := alert.Decider.Fold(alert.State{}, tt.given)
-			got, err := alert.Decide(tt.when, s)
-			if tt.wantField != "" {
-				var fe *domain.FieldError
-				if !errors.As(err, &fe) || fe.Field != tt.wantField || !errors.Is(err, domain.ErrInvalid) {
-					t.Fatalf("error %v, want a *domain.FieldError on %s", err, tt.wantField)
-				}
-			}
-			if tt.wantErr != nil && !errors.Is(err, tt.wantErr) {
-				t.Fatalf("error %v, want %v", err, tt.wantErr)
-			}
-			if tt.wantErr == nil && tt.wantField == "" && err != nil {
-				t.Fatalf("unexpected error %v", err)
-			}
-			if !reflect.DeepEqual(got, tt.want) {
-				t.Fatalf("events:\n got %#v\nwant %#v", got, tt.want)
-			}
-		})
-	}
-}
+// decideTest is one given / when / then row.
+type decideTest = domaintest.Row[alert.Command, alert.Event]
 
 func TestRaise(t *testing.T) {
 	t.Parallel()
-	runDecide(t, []decideTest{
+	domaintest.RunDecider(t, alert.Decider, []decideTest{
 		{
-			name: "first fire raises occurrence 1 with techniques sorted and repeats dropped",
-			when: with(raise(t0, ref(ev1), ref(ev1)), func(r *alert.Raise) {
+			Name: "first fire raises occurrence 1 with techniques sorted and repeats dropped",
+			When: with(raise(t0, ref(ev1), ref(ev1)), func(r *alert.Raise) {
 				r.Techniques = []string{"t1059.001", "T1027", "T1059.001"}
 				r.Observables = append(r.Observables, alert.Observable{Type: "HOST", Value: " WS-0142 "})
 			}),
-			want: []alert.Event{raised(t0, 1, ref(ev1))},
+			Want: []alert.Event{raised(t0, 1, ref(ev1))},
 		},
 		{
-			name: "times are recorded in UTC",
-			when: raise(t0.In(time.FixedZone("CET", 3600))),
-			want: []alert.Event{raised(t0, 1)},
+			Name: "times are recorded in UTC",
+			When: raise(t0.In(time.FixedZone("CET", 3600))),
+			Want: []alert.Event{raised(t0, 1)},
 		},
 		{
-			name:  "a fire of an open alert records a recurrence",
-			given: []alert.Event{raised(t0, 1, ref(ev1))},
-			when:  raise(at(time.Minute), ref(ev2)),
-			want:  []alert.Event{recurred(2, at(time.Minute), at(time.Minute), ref(ev2))},
+			Name:  "a fire of an open alert records a recurrence",
+			Given: []alert.Event{raised(t0, 1, ref(ev1))},
+			When:  raise(at(time.Minute), ref(ev2)),
+			Want:  []alert.Event{recurred(2, at(time.Minute), at(time.Minute), ref(ev2))},
 		},
 		{
-			name:  "a fire of an open alert recurs even after the dedup window",
-			given: []alert.Event{raised(t0, 1), alert.Acknowledged{At: at(time.Minute)}},
-			when:  raise(at(48 * time.Hour)),
-			want:  []alert.Event{recurred(2, at(48*time.Hour), at(48*time.Hour))},
+			Name:  "a fire of an open alert recurs even after the dedup window",
+			Given: []alert.Event{raised(t0, 1), alert.Acknowledged{At: at(time.Minute)}},
+			When:  raise(at(48 * time.Hour)),
+			Want:  []alert.Event{recurred(2, at(48*time.Hour), at(48*time.Hour))},
 		},
 		{
-			name:  "a late log keeps the later last seen",
-			given: []alert.Event{raised(t0, 1), recurred(2, at(time.Hour), at(time.Hour))},
-			when:  raise(at(time.Minute), ref(ev3)),
-			want:  []alert.Event{recurred(3, at(time.Hour), at(time.Minute), ref(ev3))},
+			Name:  "a late log keeps the later last seen",
+			Given: []alert.Event{raised(t0, 1), recurred(2, at(time.Hour), at(time.Hour))},
+			When:  raise(at(time.Minute), ref(ev3)),
+			Want:  []alert.Event{recurred(3, at(time.Hour), at(time.Minute), ref(ev3))},
 		},
 		{
-			name: "a fire of a suppressed alert counts and does not unsuppress",
-			given: []alert.Event{raised(t0, 1),
+			Name: "a fire of a suppressed alert counts and does not unsuppress",
+			Given: []alert.Event{raised(t0, 1),
 				alert.Suppressed{Until: at(24 * time.Hour), Reason: "maintenance", At: at(time.Minute)}},
-			when: raise(at(time.Hour)),
-			want: []alert.Event{recurred(2, at(time.Hour), at(time.Hour))},
+			When: raise(at(time.Hour)),
+			Want: []alert.Event{recurred(2, at(time.Hour), at(time.Hour))},
 		},
 		{
-			name:  "a fire of an escalated alert recurs",
-			given: []alert.Event{raised(t0, 1), alert.Escalated{IncidentID: inc1, At: at(time.Minute)}},
-			when:  raise(at(time.Hour)),
-			want:  []alert.Event{recurred(2, at(time.Hour), at(time.Hour))},
+			Name:  "a fire of an escalated alert recurs",
+			Given: []alert.Event{raised(t0, 1), alert.Escalated{IncidentID: inc1, At: at(time.Minute)}},
+			When:  raise(at(time.Hour)),
+			Want:  []alert.Event{recurred(2, at(time.Hour), at(time.Hour))},
 		},
 		{
-			name:  "reopen policy: a fire within the dedup window after closure reopens and recurs",
-			given: closedAlert(),
-			when:  raise(at(40*time.Minute), ref(ev2)),
-			want: []alert.Event{
+			Name:  "reopen policy: a fire within the dedup window after closure reopens and recurs",
+			Given: closedAlert(),
+			When:  raise(at(40*time.Minute), ref(ev2)),
+			Want: []alert.Event{
 				alert.Reopened{Trigger: alert.TriggerRefire, At: at(40 * time.Minute),
 					Reason: "the fingerprint fired again within the dedup window (1h0m0s) after the closure"},
 				recurred(2, at(40*time.Minute), at(40*time.Minute), ref(ev2)),
 			},
 		},
 		{
-			name:  "reopen policy: a fire at the end of the dedup window still reopens",
-			given: closedAlert(),
-			when:  raise(at(70 * time.Minute)),
-			want: []alert.Event{
+			Name:  "reopen policy: a fire at the end of the dedup window still reopens",
+			Given: closedAlert(),
+			When:  raise(at(70 * time.Minute)),
+			Want: []alert.Event{
 				alert.Reopened{Trigger: alert.TriggerRefire, At: at(70 * time.Minute),
 					Reason: "the fingerprint fired again within the dedup window (1h0m0s) after the closure"},
 				recurred(2, at(70*time.Minute), at(70*time.Minute)),
 			},
 		},
 		{
-			name:  "reopen policy: a later fire starts a new occurrence",
-			given: closedAlert(),
-			when:  raise(at(71*time.Minute), ref(ev2)),
-			want:  []alert.Event{raised(at(71*time.Minute), 2, ref(ev2))},
+			Name:  "reopen policy: a later fire starts a new occurrence",
+			Given: closedAlert(),
+			When:  raise(at(71*time.Minute), ref(ev2)),
+			Want:  []alert.Event{raised(at(71*time.Minute), 2, ref(ev2))},
 		},
 		{
-			name:  "new policy: any fire of a closed alert starts a new occurrence",
-			given: closedAlert(),
-			when:  with(raise(at(11*time.Minute)), func(r *alert.Raise) { r.ReopenPolicy = alert.PolicyNew; r.DedupWindow = 0 }),
-			want:  []alert.Event{raised(at(11*time.Minute), 2)},
+			Name:  "new policy: any fire of a closed alert starts a new occurrence",
+			Given: closedAlert(),
+			When:  with(raise(at(11*time.Minute)), func(r *alert.Raise) { r.ReopenPolicy = alert.PolicyNew; r.DedupWindow = 0 }),
+			Want:  []alert.Event{raised(at(11*time.Minute), 2)},
 		},
 		{
-			name: "occurrences keep counting",
-			given: append(closedAlert(), raised(at(2*time.Hour), 2),
+			Name: "occurrences keep counting",
+			Given: append(closedAlert(), raised(at(2*time.Hour), 2),
 				alert.Closed{Resolution: "Again the admin script.", Verdict: alert.VerdictBenignPositive, At: at(3 * time.Hour)}),
-			when: raise(at(5 * time.Hour)),
-			want: []alert.Event{raised(at(5*time.Hour), 3)},
+			When: raise(at(5 * time.Hour)),
+			Want: []alert.Event{raised(at(5*time.Hour), 3)},
 		},
 		{
-			name:    "a fingerprint that differs from the alert's is a conflict",
-			given:   []alert.Event{with(raised(t0, 1), func(r *alert.Raised) { r.Fingerprint = "other" })},
-			when:    raise(at(time.Minute)),
-			wantErr: domain.ErrConflict,
+			Name:    "a fingerprint that differs from the alert's is a conflict",
+			Given:   []alert.Event{with(raised(t0, 1), func(r *alert.Raised) { r.Fingerprint = "other" })},
+			When:    raise(at(time.Minute)),
+			WantErr: domain.ErrConflict,
 		},
-		{name: "raise validates severity", when: with(raise(t0), func(r *alert.Raise) { r.Severity = "urgent" }), wantField: "severity"},
-		{name: "raise needs a fingerprint", when: with(raise(t0), func(r *alert.Raise) { r.Fingerprint = "" }), wantField: "fingerprint"},
-		{name: "raise rejects a fingerprint that is not UTF-8", when: with(raise(t0), func(r *alert.Raise) { r.Fingerprint = "rule|\xff" }), wantField: "fingerprint"},
-		{name: "raise needs a rule ID", when: with(raise(t0), func(r *alert.Raise) { r.RuleID = "  " }), wantField: "ruleId"},
-		{name: "raise needs a rule title", when: with(raise(t0), func(r *alert.Raise) { r.RuleTitle = "" }), wantField: "ruleTitle"},
-		{name: "raise needs a source", when: with(raise(t0), func(r *alert.Raise) { r.Source = "" }), wantField: "source"},
+		{Name: "raise validates severity", When: with(raise(t0), func(r *alert.Raise) { r.Severity = "urgent" }), WantField: "severity"},
+		{Name: "raise needs a fingerprint", When: with(raise(t0), func(r *alert.Raise) { r.Fingerprint = "" }), WantField: "fingerprint"},
+		{Name: "raise rejects a fingerprint that is not UTF-8", When: with(raise(t0), func(r *alert.Raise) { r.Fingerprint = "rule|\xff" }), WantField: "fingerprint"},
+		{Name: "raise needs a rule ID", When: with(raise(t0), func(r *alert.Raise) { r.RuleID = "  " }), WantField: "ruleId"},
+		{Name: "raise needs a rule title", When: with(raise(t0), func(r *alert.Raise) { r.RuleTitle = "" }), WantField: "ruleTitle"},
+		{Name: "raise needs a source", When: with(raise(t0), func(r *alert.Raise) { r.Source = "" }), WantField: "source"},
 		{
-			name:      "raise validates technique IDs",
-			when:      with(raise(t0), func(r *alert.Raise) { r.Techniques = []string{"T1059", "attack.t1059"} }),
-			wantField: "techniques[1]",
-		},
-		{
-			name:      "raise rejects a sub-technique of the wrong form",
-			when:      with(raise(t0), func(r *alert.Raise) { r.Techniques = []string{"T1059.1"} }),
-			wantField: "techniques[0]",
+			Name:      "raise validates technique IDs",
+			When:      with(raise(t0), func(r *alert.Raise) { r.Techniques = []string{"T1059", "attack.t1059"} }),
+			WantField: "techniques[1]",
 		},
 		{
-			name:      "raise validates observable types",
-			when:      with(raise(t0), func(r *alert.Raise) { r.Observables = []alert.Observable{{Type: "ip address", Value: "10.0.0.1"}} }),
-			wantField: "observables[0].type",
+			Name:      "raise rejects a sub-technique of the wrong form",
+			When:      with(raise(t0), func(r *alert.Raise) { r.Techniques = []string{"T1059.1"} }),
+			WantField: "techniques[0]",
 		},
 		{
-			name:      "raise needs observable values",
-			when:      with(raise(t0), func(r *alert.Raise) { r.Observables = []alert.Observable{{Type: "ip", Value: ""}} }),
-			wantField: "observables[0].value",
+			Name:      "raise validates observable types",
+			When:      with(raise(t0), func(r *alert.Raise) { r.Observables = []alert.Observable{{Type: "ip address", Value: "10.0.0.1"}} }),
+			WantField: "observables[0].type",
 		},
 		{
-			name:      "raw events must be of the command's tenant",
-			when:      raise(t0, ref(ev1), alert.EventRef{Stream: "log-globex.fw01", EventID: ev2}),
-			wantField: "rawEvents[1].stream",
+			Name:      "raise needs observable values",
+			When:      with(raise(t0), func(r *alert.Raise) { r.Observables = []alert.Observable{{Type: "ip", Value: ""}} }),
+			WantField: "observables[0].value",
 		},
 		{
-			name:      "raw event IDs are UUIDs",
-			when:      raise(t0, alert.EventRef{Stream: "log-acme.fw01", EventID: "42"}),
-			wantField: "rawEvents[0].eventId",
+			Name:      "raw events must be of the command's tenant",
+			When:      raise(t0, ref(ev1), alert.EventRef{Stream: "log-globex.fw01", EventID: ev2}),
+			WantField: "rawEvents[1].stream",
 		},
-		{name: "raise needs a reopen policy", when: with(raise(t0), func(r *alert.Raise) { r.ReopenPolicy = "" }), wantField: "reopenPolicy"},
-		{name: "the dedup window is not negative", when: with(raise(t0), func(r *alert.Raise) { r.DedupWindow = -time.Minute }), wantField: "dedupWindow"},
-		{name: "the reopen policy needs a dedup window", when: with(raise(t0), func(r *alert.Raise) { r.DedupWindow = 0 }), wantField: "dedupWindow"},
-		{name: "raise validates the command meta", when: with(raise(t0), func(r *alert.Raise) { r.Actor = "" }), wantField: "actor"},
+		{
+			Name:      "raw event IDs are UUIDs",
+			When:      raise(t0, alert.EventRef{Stream: "log-acme.fw01", EventID: "42"}),
+			WantField: "rawEvents[0].eventId",
+		},
+		{Name: "raise needs a reopen policy", When: with(raise(t0), func(r *alert.Raise) { r.ReopenPolicy = "" }), WantField: "reopenPolicy"},
+		{Name: "the dedup window is not negative", When: with(raise(t0), func(r *alert.Raise) { r.DedupWindow = -time.Minute }), WantField: "dedupWindow"},
+		{Name: "the reopen policy needs a dedup window", When: with(raise(t0), func(r *alert.Raise) { r.DedupWindow = 0 }), WantField: "dedupWindow"},
+		{Name: "raise validates the command meta", When: with(raise(t0), func(r *alert.Raise) { r.Actor = "" }), WantField: "actor"},
 	})
 }
 
@@ -278,123 +244,123 @@ func TestTriage(t *testing.T) {
 	t.Parallel()
 	open := []alert.Event{raised(t0, 1, ref(ev1))}
 	m := meta(at(time.Hour))
-	runDecide(t, []decideTest{
+	domaintest.RunDecider(t, alert.Decider, []decideTest{
 		// Acknowledge.
-		{name: "acknowledge", given: open, when: alert.Acknowledge{Meta: m, AlertID: id},
-			want: []alert.Event{alert.Acknowledged{At: at(time.Hour)}}},
-		{name: "acknowledging twice is a no-op", given: append(open, alert.Acknowledged{At: at(time.Minute)}),
-			when: alert.Acknowledge{Meta: m, AlertID: id}},
-		{name: "acknowledging a closed alert is ErrClosed", given: closedAlert(),
-			when: alert.Acknowledge{Meta: m, AlertID: id}, wantErr: alert.ErrClosed},
-		{name: "commands on an alert never raised are not found",
-			when: alert.Acknowledge{Meta: m, AlertID: id}, wantErr: domain.ErrNotFound},
-		{name: "the alert ID is a fingerprint ID", given: open,
-			when: alert.Acknowledge{Meta: m, AlertID: "ALERT-1"}, wantField: "alertId"},
-		{name: "a command for another alert than the state's is a conflict", given: open,
-			when: alert.Acknowledge{Meta: m, AlertID: alert.FingerprintID("other")}, wantErr: domain.ErrConflict},
+		{Name: "acknowledge", Given: open, When: alert.Acknowledge{Meta: m, AlertID: id},
+			Want: []alert.Event{alert.Acknowledged{At: at(time.Hour)}}},
+		{Name: "acknowledging twice is a no-op", Given: append(open, alert.Acknowledged{At: at(time.Minute)}),
+			When: alert.Acknowledge{Meta: m, AlertID: id}},
+		{Name: "acknowledging a closed alert is ErrClosed", Given: closedAlert(),
+			When: alert.Acknowledge{Meta: m, AlertID: id}, WantErr: alert.ErrClosed},
+		{Name: "commands on an alert never raised are not found",
+			When: alert.Acknowledge{Meta: m, AlertID: id}, WantErr: domain.ErrNotFound},
+		{Name: "the alert ID is a fingerprint ID", Given: open,
+			When: alert.Acknowledge{Meta: m, AlertID: "ALERT-1"}, WantField: "alertId"},
+		{Name: "a command for another alert than the state's is a conflict", Given: open,
+			When: alert.Acknowledge{Meta: m, AlertID: alert.FingerprintID("other")}, WantErr: domain.ErrConflict},
 
 		// Assign and unassign.
-		{name: "assign", given: open, when: alert.Assign{Meta: m, AlertID: id, Assignee: "user:bob"},
-			want: []alert.Event{alert.Assigned{Assignee: "user:bob", At: at(time.Hour)}}},
-		{name: "assigning the assignee is a no-op", given: append(open, alert.Assigned{Assignee: "user:bob", At: t0}),
-			when: alert.Assign{Meta: m, AlertID: id, Assignee: "user:bob"}},
-		{name: "reassign", given: append(open, alert.Assigned{Assignee: "user:bob", At: t0}),
-			when: alert.Assign{Meta: m, AlertID: id, Assignee: "team:tier2"},
-			want: []alert.Event{alert.Assigned{Assignee: "team:tier2", At: at(time.Hour)}}},
-		{name: "assign needs an assignee", given: open, when: alert.Assign{Meta: m, AlertID: id}, wantField: "assignee"},
-		{name: "an assignee has no spaces", given: open, when: alert.Assign{Meta: m, AlertID: id, Assignee: "bob smith"}, wantField: "assignee"},
-		{name: "assigning a closed alert is ErrClosed", given: closedAlert(),
-			when: alert.Assign{Meta: m, AlertID: id, Assignee: "user:bob"}, wantErr: alert.ErrClosed},
-		{name: "unassign names the former assignee", given: append(open, alert.Assigned{Assignee: "user:bob", At: t0}),
-			when: alert.Unassign{Meta: m, AlertID: id},
-			want: []alert.Event{alert.Unassigned{Assignee: "user:bob", At: at(time.Hour)}}},
-		{name: "unassigning an unassigned alert is a no-op", given: open, when: alert.Unassign{Meta: m, AlertID: id}},
-		{name: "unassigning a closed alert is ErrClosed", given: closedAlert(),
-			when: alert.Unassign{Meta: m, AlertID: id}, wantErr: alert.ErrClosed},
+		{Name: "assign", Given: open, When: alert.Assign{Meta: m, AlertID: id, Assignee: "user:bob"},
+			Want: []alert.Event{alert.Assigned{Assignee: "user:bob", At: at(time.Hour)}}},
+		{Name: "assigning the assignee is a no-op", Given: append(open, alert.Assigned{Assignee: "user:bob", At: t0}),
+			When: alert.Assign{Meta: m, AlertID: id, Assignee: "user:bob"}},
+		{Name: "reassign", Given: append(open, alert.Assigned{Assignee: "user:bob", At: t0}),
+			When: alert.Assign{Meta: m, AlertID: id, Assignee: "team:tier2"},
+			Want: []alert.Event{alert.Assigned{Assignee: "team:tier2", At: at(time.Hour)}}},
+		{Name: "assign needs an assignee", Given: open, When: alert.Assign{Meta: m, AlertID: id}, WantField: "assignee"},
+		{Name: "an assignee has no spaces", Given: open, When: alert.Assign{Meta: m, AlertID: id, Assignee: "bob smith"}, WantField: "assignee"},
+		{Name: "assigning a closed alert is ErrClosed", Given: closedAlert(),
+			When: alert.Assign{Meta: m, AlertID: id, Assignee: "user:bob"}, WantErr: alert.ErrClosed},
+		{Name: "unassign names the former assignee", Given: append(open, alert.Assigned{Assignee: "user:bob", At: t0}),
+			When: alert.Unassign{Meta: m, AlertID: id},
+			Want: []alert.Event{alert.Unassigned{Assignee: "user:bob", At: at(time.Hour)}}},
+		{Name: "unassigning an unassigned alert is a no-op", Given: open, When: alert.Unassign{Meta: m, AlertID: id}},
+		{Name: "unassigning a closed alert is ErrClosed", Given: closedAlert(),
+			When: alert.Unassign{Meta: m, AlertID: id}, WantErr: alert.ErrClosed},
 
 		// Comment.
-		{name: "comment", given: open, when: alert.Comment{Meta: m, AlertID: id, Text: " Host isolated.\nUser contacted. "},
-			want: []alert.Event{alert.Commented{Text: "Host isolated.\nUser contacted.", At: at(time.Hour)}}},
-		{name: "a closed alert can be commented", given: closedAlert(), when: alert.Comment{Meta: m, AlertID: id, Text: "Confirmed with IT."},
-			want: []alert.Event{alert.Commented{Text: "Confirmed with IT.", At: at(time.Hour)}}},
-		{name: "a comment needs text", given: open, when: alert.Comment{Meta: m, AlertID: id, Text: " "}, wantField: "text"},
-		{name: "a comment has no control characters", given: open, when: alert.Comment{Meta: m, AlertID: id, Text: "a\x00b"}, wantField: "text"},
-		{name: "commenting an alert never raised is not found", when: alert.Comment{Meta: m, AlertID: id, Text: "x"}, wantErr: domain.ErrNotFound},
+		{Name: "comment", Given: open, When: alert.Comment{Meta: m, AlertID: id, Text: " Host isolated.\nUser contacted. "},
+			Want: []alert.Event{alert.Commented{Text: "Host isolated.\nUser contacted.", At: at(time.Hour)}}},
+		{Name: "a closed alert can be commented", Given: closedAlert(), When: alert.Comment{Meta: m, AlertID: id, Text: "Confirmed with IT."},
+			Want: []alert.Event{alert.Commented{Text: "Confirmed with IT.", At: at(time.Hour)}}},
+		{Name: "a comment needs text", Given: open, When: alert.Comment{Meta: m, AlertID: id, Text: " "}, WantField: "text"},
+		{Name: "a comment has no control characters", Given: open, When: alert.Comment{Meta: m, AlertID: id, Text: "a\x00b"}, WantField: "text"},
+		{Name: "commenting an alert never raised is not found", When: alert.Comment{Meta: m, AlertID: id, Text: "x"}, WantErr: domain.ErrNotFound},
 
 		// Verdict.
-		{name: "true positive needs no reason", given: open,
-			when: alert.SetVerdict{Meta: m, AlertID: id, Verdict: alert.VerdictTruePositive, EvidenceEventIDs: []string{strings.ToUpper(ev1), ev1}},
-			want: []alert.Event{verdict(alert.VerdictTruePositive, "", at(time.Hour), ev1)}},
-		{name: "false positive without a reason is a field error on reason", given: open,
-			when: alert.SetVerdict{Meta: m, AlertID: id, Verdict: alert.VerdictFalsePositive, Reason: "  "}, wantField: "reason"},
-		{name: "false positive with a reason", given: open,
-			when: alert.SetVerdict{Meta: m, AlertID: id, Verdict: alert.VerdictFalsePositive, Reason: "Rule matches the backup agent."},
-			want: []alert.Event{verdict(alert.VerdictFalsePositive, "Rule matches the backup agent.", at(time.Hour))}},
-		{name: "an unknown verdict is a field error", given: open,
-			when: alert.SetVerdict{Meta: m, AlertID: id, Verdict: "malicious"}, wantField: "verdict"},
-		{name: "evidence event IDs are UUIDs", given: open,
-			when:      alert.SetVerdict{Meta: m, AlertID: id, Verdict: alert.VerdictTruePositive, EvidenceEventIDs: []string{"evt-1"}},
-			wantField: "evidenceEventIds[0]"},
-		{name: "changing a verdict without a reason is a conflict",
-			given: append(open, verdict(alert.VerdictUndetermined, "", t0)),
-			when:  alert.SetVerdict{Meta: m, AlertID: id, Verdict: alert.VerdictTruePositive}, wantErr: domain.ErrConflict},
-		{name: "changing a verdict with a reason names the previous one",
-			given: append(open, verdict(alert.VerdictUndetermined, "", t0)),
-			when:  alert.SetVerdict{Meta: m, AlertID: id, Verdict: alert.VerdictTruePositive, Reason: "EDR confirmed execution."},
-			want: []alert.Event{with(verdict(alert.VerdictTruePositive, "EDR confirmed execution.", at(time.Hour)),
+		{Name: "true positive needs no reason", Given: open,
+			When: alert.SetVerdict{Meta: m, AlertID: id, Verdict: alert.VerdictTruePositive, EvidenceEventIDs: []string{strings.ToUpper(ev1), ev1}},
+			Want: []alert.Event{verdict(alert.VerdictTruePositive, "", at(time.Hour), ev1)}},
+		{Name: "false positive without a reason is a field error on reason", Given: open,
+			When: alert.SetVerdict{Meta: m, AlertID: id, Verdict: alert.VerdictFalsePositive, Reason: "  "}, WantField: "reason"},
+		{Name: "false positive with a reason", Given: open,
+			When: alert.SetVerdict{Meta: m, AlertID: id, Verdict: alert.VerdictFalsePositive, Reason: "Rule matches the backup agent."},
+			Want: []alert.Event{verdict(alert.VerdictFalsePositive, "Rule matches the backup agent.", at(time.Hour))}},
+		{Name: "an unknown verdict is a field error", Given: open,
+			When: alert.SetVerdict{Meta: m, AlertID: id, Verdict: "malicious"}, WantField: "verdict"},
+		{Name: "evidence event IDs are UUIDs", Given: open,
+			When:      alert.SetVerdict{Meta: m, AlertID: id, Verdict: alert.VerdictTruePositive, EvidenceEventIDs: []string{"evt-1"}},
+			WantField: "evidenceEventIds[0]"},
+		{Name: "changing a verdict without a reason is a conflict",
+			Given: append(open, verdict(alert.VerdictUndetermined, "", t0)),
+			When:  alert.SetVerdict{Meta: m, AlertID: id, Verdict: alert.VerdictTruePositive}, WantErr: domain.ErrConflict},
+		{Name: "changing a verdict with a reason names the previous one",
+			Given: append(open, verdict(alert.VerdictUndetermined, "", t0)),
+			When:  alert.SetVerdict{Meta: m, AlertID: id, Verdict: alert.VerdictTruePositive, Reason: "EDR confirmed execution."},
+			Want: []alert.Event{with(verdict(alert.VerdictTruePositive, "EDR confirmed execution.", at(time.Hour)),
 				func(v *alert.VerdictSet) { v.Previous = alert.VerdictUndetermined })}},
-		{name: "naming the current verdict alone is a no-op",
-			given: append(open, verdict(alert.VerdictTruePositive, "EDR confirmed.", t0, ev1)),
-			when:  alert.SetVerdict{Meta: m, AlertID: id, Verdict: alert.VerdictTruePositive}},
-		{name: "repeating verdict, reason and evidence is a no-op",
-			given: append(open, verdict(alert.VerdictTruePositive, "EDR confirmed.", t0, ev1)),
-			when:  alert.SetVerdict{Meta: m, AlertID: id, Verdict: alert.VerdictTruePositive, Reason: "EDR confirmed.", EvidenceEventIDs: []string{ev1}}},
-		{name: "setting a verdict on a closed alert is ErrClosed", given: closedAlert(),
-			when: alert.SetVerdict{Meta: m, AlertID: id, Verdict: alert.VerdictTruePositive, Reason: "x"}, wantErr: alert.ErrClosed},
+		{Name: "naming the current verdict alone is a no-op",
+			Given: append(open, verdict(alert.VerdictTruePositive, "EDR confirmed.", t0, ev1)),
+			When:  alert.SetVerdict{Meta: m, AlertID: id, Verdict: alert.VerdictTruePositive}},
+		{Name: "repeating verdict, reason and evidence is a no-op",
+			Given: append(open, verdict(alert.VerdictTruePositive, "EDR confirmed.", t0, ev1)),
+			When:  alert.SetVerdict{Meta: m, AlertID: id, Verdict: alert.VerdictTruePositive, Reason: "EDR confirmed.", EvidenceEventIDs: []string{ev1}}},
+		{Name: "setting a verdict on a closed alert is ErrClosed", Given: closedAlert(),
+			When: alert.SetVerdict{Meta: m, AlertID: id, Verdict: alert.VerdictTruePositive, Reason: "x"}, WantErr: alert.ErrClosed},
 
 		// Suppress and unsuppress.
-		{name: "suppress", given: open,
-			when: alert.Suppress{Meta: m, AlertID: id, Until: at(25 * time.Hour), Reason: "Patch window on WS-0142."},
-			want: []alert.Event{alert.Suppressed{Until: at(25 * time.Hour), Reason: "Patch window on WS-0142.", At: at(time.Hour)}}},
-		{name: "suppress needs a future until", given: open,
-			when: alert.Suppress{Meta: m, AlertID: id, Until: at(time.Hour), Reason: "x"}, wantField: "until"},
-		{name: "suppress until in the past is a field error", given: open,
-			when: alert.Suppress{Meta: m, AlertID: id, Until: t0, Reason: "x"}, wantField: "until"},
-		{name: "suppress needs an until", given: open,
-			when: alert.Suppress{Meta: m, AlertID: id, Reason: "x"}, wantField: "until"},
-		{name: "suppress needs a reason", given: open,
-			when: alert.Suppress{Meta: m, AlertID: id, Until: at(2 * time.Hour)}, wantField: "reason"},
-		{name: "suppressing again the same way is a no-op",
-			given: append(open, alert.Suppressed{Until: at(25 * time.Hour), Reason: "Patch window.", At: t0}),
-			when:  alert.Suppress{Meta: m, AlertID: id, Until: at(25 * time.Hour), Reason: "Patch window."}},
-		{name: "extending a suppression records it",
-			given: append(open, alert.Suppressed{Until: at(25 * time.Hour), Reason: "Patch window.", At: t0}),
-			when:  alert.Suppress{Meta: m, AlertID: id, Until: at(49 * time.Hour), Reason: "Patch window."},
-			want:  []alert.Event{alert.Suppressed{Until: at(49 * time.Hour), Reason: "Patch window.", At: at(time.Hour)}}},
-		{name: "suppressing a closed alert is ErrClosed", given: closedAlert(),
-			when: alert.Suppress{Meta: m, AlertID: id, Until: at(2 * time.Hour), Reason: "x"}, wantErr: alert.ErrClosed},
-		{name: "unsuppress", given: append(open, alert.Suppressed{Until: at(25 * time.Hour), Reason: "x", At: t0}),
-			when: alert.Unsuppress{Meta: m, AlertID: id}, want: []alert.Event{alert.Unsuppressed{At: at(time.Hour)}}},
-		{name: "unsuppressing an alert whose suppression ended is a no-op",
-			given: append(open, alert.Suppressed{Until: at(30 * time.Minute), Reason: "x", At: t0}),
-			when:  alert.Unsuppress{Meta: m, AlertID: id}},
-		{name: "unsuppressing an alert never suppressed is a no-op", given: open, when: alert.Unsuppress{Meta: m, AlertID: id}},
-		{name: "unsuppressing a closed alert is ErrClosed", given: closedAlert(),
-			when: alert.Unsuppress{Meta: m, AlertID: id}, wantErr: alert.ErrClosed},
+		{Name: "suppress", Given: open,
+			When: alert.Suppress{Meta: m, AlertID: id, Until: at(25 * time.Hour), Reason: "Patch window on WS-0142."},
+			Want: []alert.Event{alert.Suppressed{Until: at(25 * time.Hour), Reason: "Patch window on WS-0142.", At: at(time.Hour)}}},
+		{Name: "suppress needs a future until", Given: open,
+			When: alert.Suppress{Meta: m, AlertID: id, Until: at(time.Hour), Reason: "x"}, WantField: "until"},
+		{Name: "suppress until in the past is a field error", Given: open,
+			When: alert.Suppress{Meta: m, AlertID: id, Until: t0, Reason: "x"}, WantField: "until"},
+		{Name: "suppress needs an until", Given: open,
+			When: alert.Suppress{Meta: m, AlertID: id, Reason: "x"}, WantField: "until"},
+		{Name: "suppress needs a reason", Given: open,
+			When: alert.Suppress{Meta: m, AlertID: id, Until: at(2 * time.Hour)}, WantField: "reason"},
+		{Name: "suppressing again the same way is a no-op",
+			Given: append(open, alert.Suppressed{Until: at(25 * time.Hour), Reason: "Patch window.", At: t0}),
+			When:  alert.Suppress{Meta: m, AlertID: id, Until: at(25 * time.Hour), Reason: "Patch window."}},
+		{Name: "extending a suppression records it",
+			Given: append(open, alert.Suppressed{Until: at(25 * time.Hour), Reason: "Patch window.", At: t0}),
+			When:  alert.Suppress{Meta: m, AlertID: id, Until: at(49 * time.Hour), Reason: "Patch window."},
+			Want:  []alert.Event{alert.Suppressed{Until: at(49 * time.Hour), Reason: "Patch window.", At: at(time.Hour)}}},
+		{Name: "suppressing a closed alert is ErrClosed", Given: closedAlert(),
+			When: alert.Suppress{Meta: m, AlertID: id, Until: at(2 * time.Hour), Reason: "x"}, WantErr: alert.ErrClosed},
+		{Name: "unsuppress", Given: append(open, alert.Suppressed{Until: at(25 * time.Hour), Reason: "x", At: t0}),
+			When: alert.Unsuppress{Meta: m, AlertID: id}, Want: []alert.Event{alert.Unsuppressed{At: at(time.Hour)}}},
+		{Name: "unsuppressing an alert whose suppression ended is a no-op",
+			Given: append(open, alert.Suppressed{Until: at(30 * time.Minute), Reason: "x", At: t0}),
+			When:  alert.Unsuppress{Meta: m, AlertID: id}},
+		{Name: "unsuppressing an alert never suppressed is a no-op", Given: open, When: alert.Unsuppress{Meta: m, AlertID: id}},
+		{Name: "unsuppressing a closed alert is ErrClosed", Given: closedAlert(),
+			When: alert.Unsuppress{Meta: m, AlertID: id}, WantErr: alert.ErrClosed},
 
 		// Escalate.
-		{name: "escalate", given: open, when: alert.Escalate{Meta: m, AlertID: id, IncidentID: inc1},
-			want: []alert.Event{alert.Escalated{IncidentID: inc1, At: at(time.Hour)}}},
-		{name: "escalating again into the same incident is a no-op",
-			given: append(open, alert.Escalated{IncidentID: inc1, At: t0}),
-			when:  alert.Escalate{Meta: m, AlertID: id, IncidentID: inc1}},
-		{name: "escalating into another incident is a conflict",
-			given: append(open, alert.Escalated{IncidentID: inc1, At: t0}),
-			when:  alert.Escalate{Meta: m, AlertID: id, IncidentID: "INC-2026-0043"}, wantErr: domain.ErrConflict},
-		{name: "escalate needs an incident ID", given: open,
-			when: alert.Escalate{Meta: m, AlertID: id, IncidentID: "INC 1"}, wantField: "incidentId"},
-		{name: "escalating a closed alert is ErrClosed", given: closedAlert(),
-			when: alert.Escalate{Meta: m, AlertID: id, IncidentID: inc1}, wantErr: alert.ErrClosed},
+		{Name: "escalate", Given: open, When: alert.Escalate{Meta: m, AlertID: id, IncidentID: inc1},
+			Want: []alert.Event{alert.Escalated{IncidentID: inc1, At: at(time.Hour)}}},
+		{Name: "escalating again into the same incident is a no-op",
+			Given: append(open, alert.Escalated{IncidentID: inc1, At: t0}),
+			When:  alert.Escalate{Meta: m, AlertID: id, IncidentID: inc1}},
+		{Name: "escalating into another incident is a conflict",
+			Given: append(open, alert.Escalated{IncidentID: inc1, At: t0}),
+			When:  alert.Escalate{Meta: m, AlertID: id, IncidentID: "INC-2026-0043"}, WantErr: domain.ErrConflict},
+		{Name: "escalate needs an incident ID", Given: open,
+			When: alert.Escalate{Meta: m, AlertID: id, IncidentID: "INC 1"}, WantField: "incidentId"},
+		{Name: "escalating a closed alert is ErrClosed", Given: closedAlert(),
+			When: alert.Escalate{Meta: m, AlertID: id, IncidentID: inc1}, WantErr: alert.ErrClosed},
 	})
 }
 
@@ -403,43 +369,43 @@ func TestCloseAndReopen(t *testing.T) {
 	open := []alert.Event{raised(t0, 1, ref(ev1))}
 	m := meta(at(time.Hour))
 	closed := alert.Closed{Resolution: "Admin script.", Verdict: alert.VerdictBenignPositive, At: at(time.Hour)}
-	runDecide(t, []decideTest{
-		{name: "close under the verdict already set",
-			given: append(open, verdict(alert.VerdictBenignPositive, "", t0)),
-			when:  alert.Close{Meta: m, AlertID: id, Resolution: " Admin script. "},
-			want:  []alert.Event{closed}},
-		{name: "close with a verdict records it first", given: open,
-			when: alert.Close{Meta: m, AlertID: id, Resolution: "Admin script.", Verdict: alert.VerdictBenignPositive, Reason: "Known job."},
-			want: []alert.Event{verdict(alert.VerdictBenignPositive, "Known job.", at(time.Hour)), closed}},
-		{name: "close naming the current verdict records only the closure",
-			given: append(open, verdict(alert.VerdictBenignPositive, "Known job.", t0)),
-			when:  alert.Close{Meta: m, AlertID: id, Resolution: "Admin script.", Verdict: alert.VerdictBenignPositive},
-			want:  []alert.Event{closed}},
-		{name: "close without any verdict is a field error on verdict", given: open,
-			when: alert.Close{Meta: m, AlertID: id, Resolution: "Done."}, wantField: "verdict"},
-		{name: "close with a reason but no verdict is a field error on verdict", given: open,
-			when: alert.Close{Meta: m, AlertID: id, Resolution: "Done.", Reason: "x"}, wantField: "verdict"},
-		{name: "close as false positive needs a reason", given: open,
-			when: alert.Close{Meta: m, AlertID: id, Resolution: "Done.", Verdict: alert.VerdictFalsePositive}, wantField: "reason"},
-		{name: "close changing the verdict needs a reason",
-			given: append(open, verdict(alert.VerdictTruePositive, "", t0)),
-			when:  alert.Close{Meta: m, AlertID: id, Resolution: "Done.", Verdict: alert.VerdictBenignPositive}, wantErr: domain.ErrConflict},
-		{name: "close needs a resolution", given: append(open, verdict(alert.VerdictTruePositive, "", t0)),
-			when: alert.Close{Meta: m, AlertID: id}, wantField: "resolution"},
-		{name: "closing a closed alert is a no-op", given: closedAlert(),
-			when: alert.Close{Meta: m, AlertID: id, Resolution: "Again."}},
-		{name: "closing a closed alert under another verdict is ErrClosed", given: closedAlert(),
-			when: alert.Close{Meta: m, AlertID: id, Resolution: "Again.", Verdict: alert.VerdictTruePositive, Reason: "x"}, wantErr: alert.ErrClosed},
-		{name: "closing an alert never raised is not found",
-			when: alert.Close{Meta: m, AlertID: id, Resolution: "Done.", Verdict: alert.VerdictUndetermined}, wantErr: domain.ErrNotFound},
+	domaintest.RunDecider(t, alert.Decider, []decideTest{
+		{Name: "close under the verdict already set",
+			Given: append(open, verdict(alert.VerdictBenignPositive, "", t0)),
+			When:  alert.Close{Meta: m, AlertID: id, Resolution: " Admin script. "},
+			Want:  []alert.Event{closed}},
+		{Name: "close with a verdict records it first", Given: open,
+			When: alert.Close{Meta: m, AlertID: id, Resolution: "Admin script.", Verdict: alert.VerdictBenignPositive, Reason: "Known job."},
+			Want: []alert.Event{verdict(alert.VerdictBenignPositive, "Known job.", at(time.Hour)), closed}},
+		{Name: "close naming the current verdict records only the closure",
+			Given: append(open, verdict(alert.VerdictBenignPositive, "Known job.", t0)),
+			When:  alert.Close{Meta: m, AlertID: id, Resolution: "Admin script.", Verdict: alert.VerdictBenignPositive},
+			Want:  []alert.Event{closed}},
+		{Name: "close without any verdict is a field error on verdict", Given: open,
+			When: alert.Close{Meta: m, AlertID: id, Resolution: "Done."}, WantField: "verdict"},
+		{Name: "close with a reason but no verdict is a field error on verdict", Given: open,
+			When: alert.Close{Meta: m, AlertID: id, Resolution: "Done.", Reason: "x"}, WantField: "verdict"},
+		{Name: "close as false positive needs a reason", Given: open,
+			When: alert.Close{Meta: m, AlertID: id, Resolution: "Done.", Verdict: alert.VerdictFalsePositive}, WantField: "reason"},
+		{Name: "close changing the verdict needs a reason",
+			Given: append(open, verdict(alert.VerdictTruePositive, "", t0)),
+			When:  alert.Close{Meta: m, AlertID: id, Resolution: "Done.", Verdict: alert.VerdictBenignPositive}, WantErr: domain.ErrConflict},
+		{Name: "close needs a resolution", Given: append(open, verdict(alert.VerdictTruePositive, "", t0)),
+			When: alert.Close{Meta: m, AlertID: id}, WantField: "resolution"},
+		{Name: "closing a closed alert is a no-op", Given: closedAlert(),
+			When: alert.Close{Meta: m, AlertID: id, Resolution: "Again."}},
+		{Name: "closing a closed alert under another verdict is ErrClosed", Given: closedAlert(),
+			When: alert.Close{Meta: m, AlertID: id, Resolution: "Again.", Verdict: alert.VerdictTruePositive, Reason: "x"}, WantErr: alert.ErrClosed},
+		{Name: "closing an alert never raised is not found",
+			When: alert.Close{Meta: m, AlertID: id, Resolution: "Done.", Verdict: alert.VerdictUndetermined}, WantErr: domain.ErrNotFound},
 
-		{name: "reopen a closed alert", given: closedAlert(),
-			when: alert.Reopen{Meta: m, AlertID: id, Reason: "The same script ran on a server."},
-			want: []alert.Event{alert.Reopened{Trigger: alert.TriggerAnalyst, Reason: "The same script ran on a server.", At: at(time.Hour)}}},
-		{name: "reopen of an open alert is an invalid transition", given: open,
-			when: alert.Reopen{Meta: m, AlertID: id, Reason: "x"}, wantErr: domain.ErrInvalidTransition},
-		{name: "reopen needs a reason", given: closedAlert(), when: alert.Reopen{Meta: m, AlertID: id}, wantField: "reason"},
-		{name: "reopening an alert never raised is not found", when: alert.Reopen{Meta: m, AlertID: id, Reason: "x"}, wantErr: domain.ErrNotFound},
+		{Name: "reopen a closed alert", Given: closedAlert(),
+			When: alert.Reopen{Meta: m, AlertID: id, Reason: "The same script ran on a server."},
+			Want: []alert.Event{alert.Reopened{Trigger: alert.TriggerAnalyst, Reason: "The same script ran on a server.", At: at(time.Hour)}}},
+		{Name: "reopen of an open alert is an invalid transition", Given: open,
+			When: alert.Reopen{Meta: m, AlertID: id, Reason: "x"}, WantErr: domain.ErrInvalidTransition},
+		{Name: "reopen needs a reason", Given: closedAlert(), When: alert.Reopen{Meta: m, AlertID: id}, WantField: "reason"},
+		{Name: "reopening an alert never raised is not found", When: alert.Reopen{Meta: m, AlertID: id, Reason: "x"}, WantErr: domain.ErrNotFound},
 	})
 }
 

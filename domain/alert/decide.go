@@ -57,7 +57,7 @@ func Decide(c Command, s State) ([]Event, error) {
 		return []Event{Unassigned{Assignee: s.Assignee, At: at}}, nil
 
 	case Comment:
-		text, err := validateText("text", c.Text, MaxTextLen, true)
+		text, err := domain.CleanText("text", c.Text, MaxTextLen)
 		if err != nil {
 			return nil, err
 		}
@@ -85,7 +85,7 @@ func Decide(c Command, s State) ([]Event, error) {
 			return nil, &domain.FieldError{Field: "until", Value: until.Format(time.RFC3339),
 				Reason: "must be after the time of the command"}
 		}
-		reason, err := validateText("reason", c.Reason, MaxTextLen, true)
+		reason, err := domain.CleanText("reason", c.Reason, MaxTextLen)
 		if err != nil {
 			return nil, err
 		}
@@ -125,7 +125,7 @@ func Decide(c Command, s State) ([]Event, error) {
 		return decideClose(c, s, at)
 
 	case Reopen:
-		reason, err := validateText("reason", c.Reason, MaxTextLen, true)
+		reason, err := domain.CleanText("reason", c.Reason, MaxTextLen)
 		if err != nil {
 			return nil, err
 		}
@@ -191,7 +191,7 @@ func decideVerdict(s State, v VerdictSet, at time.Time) ([]Event, error) {
 }
 
 func decideClose(c Close, s State, at time.Time) ([]Event, error) {
-	resolution, err := validateText("resolution", c.Resolution, MaxTextLen, true)
+	resolution, err := domain.CleanText("resolution", c.Resolution, MaxTextLen)
 	if err != nil {
 		return nil, err
 	}

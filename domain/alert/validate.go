@@ -24,15 +24,15 @@ func validateRaise(c Raise, tenant string, at time.Time) (Raised, error) {
 	if err := validateFingerprint(c.Fingerprint); err != nil {
 		return Raised{}, err
 	}
-	source, err := validateText("source", c.Source, MaxIDLen, false)
+	source, err := domain.CleanLine("source", c.Source, MaxIDLen)
 	if err != nil {
 		return Raised{}, err
 	}
-	ruleID, err := validateText("ruleId", c.RuleID, MaxIDLen, false)
+	ruleID, err := domain.CleanLine("ruleId", c.RuleID, MaxIDLen)
 	if err != nil {
 		return Raised{}, err
 	}
-	title, err := validateText("ruleTitle", c.RuleTitle, MaxTitleLen, false)
+	title, err := domain.CleanLine("ruleTitle", c.RuleTitle, MaxTitleLen)
 	if err != nil {
 		return Raised{}, err
 	}
@@ -88,26 +88,6 @@ func validateFingerprint(fp string) error {
 	return nil
 }
 
-// validateText trims s and checks it: present, valid UTF-8, at most max
-// characters, no control characters (multiline text may hold line breaks
-// and tabs).
-func validateText(field, s string, maxLen int, multiline bool) (string, error) {
-	s = strings.TrimSpace(s)
-	switch {
-	case s == "":
-		return "", &domain.FieldError{Field: field, Reason: "missing"}
-	case !utf8.ValidString(s):
-		return "", &domain.FieldError{Field: field, Reason: "not valid UTF-8"}
-	case utf8.RuneCountInString(s) > maxLen:
-		return "", &domain.FieldError{Field: field, Reason: fmt.Sprintf("longer than %d characters", maxLen)}
-	case strings.ContainsFunc(s, func(r rune) bool {
-		return unicode.IsControl(r) && !(multiline && (r == '\n' || r == '\r' || r == '\t'))
-	}):
-		return "", &domain.FieldError{Field: field, Reason: "contains a control character"}
-	}
-	return s, nil
-}
-
 // validateToken checks a name without spaces ("user:alice"): 1 to MaxIDLen
 // characters, no white space or control characters.
 func validateToken(field, s string) (string, error) {
@@ -137,7 +117,7 @@ func validateObservables(in []Observable) ([]Observable, error) {
 			return nil, &domain.FieldError{Field: fmt.Sprintf("observables[%d].type", i), Value: o.Type,
 				Reason: "want a lower-case word of up to 32 letters, digits, '_' and '-' (ip, domain, user, hash-sha256, …)"}
 		}
-		value, err := validateText(fmt.Sprintf("observables[%d].value", i), o.Value, MaxObservableLen, false)
+		value, err := domain.CleanLine(fmt.Sprintf("observables[%d].value", i), o.Value, MaxObservableLen)
 		if err != nil {
 			return nil, err
 		}
@@ -231,7 +211,7 @@ func validateVerdict(v Verdict, reason string, evidence []string) (VerdictSet, e
 	reason = strings.TrimSpace(reason)
 	if reason != "" {
 		var err error
-		if reason, err = validateText("reason", reason, MaxTextLen, true); err != nil {
+		if reason, err = domain.CleanText("reason", reason, MaxTextLen); err != nil {
 			return VerdictSet{}, err
 		}
 	} else if v == VerdictFalsePositive {

@@ -559,13 +559,7 @@ var caseEvents = []Event{
 }
 
 // CaseEventTypes returns the type names of the case events.
-func CaseEventTypes() []string {
-	names := make([]string, len(caseEvents))
-	for i, e := range caseEvents {
-		names[i] = e.EventType()
-	}
-	return names
-}
+func CaseEventTypes() []string { return eventTypes(caseEvents) }
 
 // ---- State ----
 

@@ -3,7 +3,6 @@ package incident
 import (
 	"fmt"
 	"net/netip"
-	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -339,7 +338,7 @@ func decideMergeInto(c MergeInto, cs Case) ([]Event, error) {
 	if err := mustBeOpen(cs, c.IncidentID); err != nil {
 		return nil, err
 	}
-	events := []Event{MergedInto{Into: c.Target, From: cs.Status, Alerts: cloneOrNil(cs.Alerts), Reason: c.Reason, At: c.At.UTC()}}
+	events := []Event{MergedInto{Into: c.Target, From: cs.Status, Alerts: cloneNil(cs.Alerts), Reason: c.Reason, At: c.At.UTC()}}
 	for _, a := range cs.Alerts {
 		events = append(events, AlertUnlinked{Alert: a, MovedTo: c.Target, At: c.At.UTC()})
 	}
@@ -397,7 +396,7 @@ func decideReSnapshotProfile(c ReSnapshotProfile, cs Case) ([]Event, error) {
 	if err := mustBeOpen(cs, c.IncidentID); err != nil {
 		return nil, err
 	}
-	if cs.HasProfile() && sameProfile(cs.Profile, p) {
+	if cs.HasProfile() && cs.Profile.Equal(p) {
 		return nil, nil
 	}
 	return []Event{ProfileSnapshotted{Profile: p, Reason: c.Reason, At: c.At.UTC()}}, nil
@@ -434,16 +433,6 @@ func closedError(cs Case, id string) error {
 }
 
 // ---- field checks ----
-
-// firstErr returns the first non-nil error.
-func firstErr(errs ...error) error {
-	for _, err := range errs {
-		if err != nil {
-			return err
-		}
-	}
-	return nil
-}
 
 // text checks free text (a description, note or reason): required or
 // not, at most MaxTextLen bytes of UTF-8 without NUL.
@@ -532,14 +521,6 @@ func alertIDs(field string, ids []string, required bool) ([]string, error) {
 	return out, nil
 }
 
-// cloneOrNil returns a copy of s, nil when s is empty.
-func cloneOrNil[T any](s []T) []T {
-	if len(s) == 0 {
-		return nil
-	}
-	return slices.Clone(s)
-}
-
 // validProfile normalises and validates a profile to snapshot. The result
 // shares no slice with p.
 func validProfile(p tenant.Profile) (tenant.Profile, error) {
@@ -553,14 +534,6 @@ func optionalProfile(p *tenant.Profile) (*tenant.Profile, error) {
 	}
 	v, err := validProfile(*p)
 	return &v, err
-}
-
-func sameProfile(a, b tenant.Profile) bool {
-	if !slices.Equal(a.Regimes, b.Regimes) {
-		return false
-	}
-	a.Regimes, b.Regimes = nil, nil
-	return reflect.DeepEqual(a, b)
 }
 
 // normalizeObservable returns v in its canonical form for typ, or the reason

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/socledger/socledger/domain"
+	"github.com/socledger/socledger/domain/domaintest"
 	"github.com/socledger/socledger/domain/incident"
 	"github.com/socledger/socledger/domain/tenant"
 )
@@ -66,56 +67,8 @@ func caseClosed(more ...incident.Event) []incident.Event {
 	return append(caseHist(incident.StatusChanged{From: incident.StatusNew, To: incident.StatusClosed, Reason: "false alarm", At: caseT0}), more...)
 }
 
-// caseRow is one given / when / then row. wantErr is matched with errors.Is,
-// except a *domain.InvalidTransitionError (matched with errors.As on
-// Aggregate, From and To); wantField names the field of a *domain.FieldError.
-type caseRow struct {
-	name      string
-	given     []incident.Event
-	when      incident.Command
-	want      []incident.Event
-	wantErr   error
-	wantField string
-}
-
-func caseRun(t *testing.T, rows []caseRow) {
-	t.Helper()
-	for _, tt := range rows {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			s := incident.Decider.Fold(incident.State{}, tt.given)
-			got, err := incident.Decide(tt.when, s)
-			caseCheckErr(t, err, tt.wantErr, tt.wantField)
-			if !reflect.DeepEqual(got, tt.want) {
-				t.Errorf("events\n got %#v\nwant %#v", got, tt.want)
-			}
-		})
-	}
-}
-
-func caseCheckErr(t *testing.T, err, wantErr error, wantField string) {
-	t.Helper()
-	var wantTr *domain.InvalidTransitionError
-	switch {
-	case wantField != "":
-		var fe *domain.FieldError
-		if !errors.As(err, &fe) || fe.Field != wantField || !errors.Is(err, domain.ErrInvalid) {
-			t.Fatalf("error %v, want a field error on %s", err, wantField)
-		}
-	case errors.As(wantErr, &wantTr):
-		var tr *domain.InvalidTransitionError
-		if !errors.As(err, &tr) || tr.Aggregate != wantTr.Aggregate || tr.From != wantTr.From || tr.To != wantTr.To ||
-			!errors.Is(err, domain.ErrInvalidTransition) {
-			t.Fatalf("error %v, want %v", err, wantTr)
-		}
-	case wantErr != nil:
-		if !errors.Is(err, wantErr) {
-			t.Fatalf("error %v, want one matching %v", err, wantErr)
-		}
-	case err != nil:
-		t.Fatalf("unexpected error %v", err)
-	}
-}
+// caseRow is one given / when / then row.
+type caseRow = domaintest.Row[incident.Command, incident.Event]
 
 func caseTransition(from, to incident.Status) error {
 	return &domain.InvalidTransitionError{Aggregate: "incident", From: string(from), To: string(to)}
@@ -134,59 +87,59 @@ func TestOpen(t *testing.T) {
 		}
 		return c
 	}
-	caseRun(t, []caseRow{
-		{name: "opened by hand", when: open(func(c *incident.Open) { c.Description = "EDR: mass renames" }),
-			want: []incident.Event{incident.Opened{ID: caseInc, Title: "Ransomware on FS01", Severity: domain.SeverityHigh, Description: "EDR: mass renames", Source: incident.SourceManual, At: caseT1}}},
-		{name: "from alerts, with the tenant's profile: opened, one link per alert, the snapshot",
-			when: open(func(c *incident.Open) {
+	domaintest.RunDecider(t, incident.Decider, []caseRow{
+		{Name: "opened by hand", When: open(func(c *incident.Open) { c.Description = "EDR: mass renames" }),
+			Want: []incident.Event{incident.Opened{ID: caseInc, Title: "Ransomware on FS01", Severity: domain.SeverityHigh, Description: "EDR: mass renames", Source: incident.SourceManual, At: caseT1}}},
+		{Name: "from alerts, with the tenant's profile: opened, one link per alert, the snapshot",
+			When: open(func(c *incident.Open) {
 				c.Source, c.Alerts, c.Profile = incident.SourceAlerts, []string{"a1", "a2"}, &p
 			}),
-			want: []incident.Event{
+			Want: []incident.Event{
 				incident.Opened{ID: caseInc, Title: "Ransomware on FS01", Severity: domain.SeverityHigh, Source: incident.SourceAlerts, Alerts: []string{"a1", "a2"}, At: caseT1},
 				incident.AlertLinked{Alert: "a1", At: caseT1},
 				incident.AlertLinked{Alert: "a2", At: caseT1},
 				incident.ProfileSnapshotted{Profile: p, At: caseT1},
 			}},
-		{name: "the source defaults to alerts when it names alerts, repeats dropped",
-			when: open(func(c *incident.Open) { c.Alerts = []string{"a1", "a1"} }),
-			want: []incident.Event{
+		{Name: "the source defaults to alerts when it names alerts, repeats dropped",
+			When: open(func(c *incident.Open) { c.Alerts = []string{"a1", "a1"} }),
+			Want: []incident.Event{
 				incident.Opened{ID: caseInc, Title: "Ransomware on FS01", Severity: domain.SeverityHigh, Source: incident.SourceAlerts, Alerts: []string{"a1"}, At: caseT1},
 				incident.AlertLinked{Alert: "a1", At: caseT1},
 			}},
-		{name: "opened by hand may name alerts", when: open(func(c *incident.Open) { c.Source, c.Alerts = incident.SourceManual, []string{"a1"} }),
-			want: []incident.Event{
+		{Name: "opened by hand may name alerts", When: open(func(c *incident.Open) { c.Source, c.Alerts = incident.SourceManual, []string{"a1"} }),
+			Want: []incident.Event{
 				incident.Opened{ID: caseInc, Title: "Ransomware on FS01", Severity: domain.SeverityHigh, Source: incident.SourceManual, Alerts: []string{"a1"}, At: caseT1},
 				incident.AlertLinked{Alert: "a1", At: caseT1},
 			}},
-		{name: "the snapshot is normalized", when: open(func(c *incident.Open) { c.Profile = &unnormalized }),
-			want: []incident.Event{
+		{Name: "the snapshot is normalized", When: open(func(c *incident.Open) { c.Profile = &unnormalized }),
+			Want: []incident.Event{
 				incident.Opened{ID: caseInc, Title: "Ransomware on FS01", Severity: domain.SeverityHigh, Source: incident.SourceManual, At: caseT1},
 				incident.ProfileSnapshotted{Profile: normalized, At: caseT1},
 			}},
-		{name: "title trimmed, time in UTC", when: open(func(c *incident.Open) {
+		{Name: "title trimmed, time in UTC", When: open(func(c *incident.Open) {
 			c.Title = "  Ransomware on FS01 \t"
 			c.At = caseT1.In(time.FixedZone("CET", 3600))
 		}),
-			want: []incident.Event{incident.Opened{ID: caseInc, Title: "Ransomware on FS01", Severity: domain.SeverityHigh, Source: incident.SourceManual, At: caseT1}}},
-		{name: "opening twice", given: caseHist(), when: open(nil), wantErr: domain.ErrAlreadyExists},
-		{name: "opening a closed incident again", given: caseClosed(), when: open(nil), wantErr: domain.ErrAlreadyExists},
-		{name: "no title", when: open(func(c *incident.Open) { c.Title = " " }), wantField: "title"},
-		{name: "title too long", when: open(func(c *incident.Open) { c.Title = strings.Repeat("x", incident.MaxTitleLen+1) }), wantField: "title"},
-		{name: "title on two lines", when: open(func(c *incident.Open) { c.Title = "Ransomware\non FS01" }), wantField: "title"},
-		{name: "no severity", when: open(func(c *incident.Open) { c.Severity = "" }), wantField: "severity"},
-		{name: "unknown severity", when: open(func(c *incident.Open) { c.Severity = "urgent" }), wantField: "severity"},
-		{name: "description with a NUL", when: open(func(c *incident.Open) { c.Description = "a\x00b" }), wantField: "description"},
-		{name: "from alerts without alerts", when: open(func(c *incident.Open) { c.Source = incident.SourceAlerts }), wantField: "alerts"},
-		{name: "unknown source", when: open(func(c *incident.Open) { c.Source = "email" }), wantField: "source"},
-		{name: "split is not a source of Open", when: open(func(c *incident.Open) { c.Source = incident.SourceSplit }), wantField: "source"},
-		{name: "malformed alert ID", when: open(func(c *incident.Open) { c.Alerts = []string{"a1", "a 2"} }), wantField: "alerts[1]"},
-		{name: "invalid profile", when: open(func(c *incident.Open) { c.Profile = &tenant.Profile{MemberState: "Germany"} }), wantField: "profile.memberState"},
-		{name: "DORA profile without entity type", when: open(func(c *incident.Open) {
+			Want: []incident.Event{incident.Opened{ID: caseInc, Title: "Ransomware on FS01", Severity: domain.SeverityHigh, Source: incident.SourceManual, At: caseT1}}},
+		{Name: "opening twice", Given: caseHist(), When: open(nil), WantErr: domain.ErrAlreadyExists},
+		{Name: "opening a closed incident again", Given: caseClosed(), When: open(nil), WantErr: domain.ErrAlreadyExists},
+		{Name: "no title", When: open(func(c *incident.Open) { c.Title = " " }), WantField: "title"},
+		{Name: "title too long", When: open(func(c *incident.Open) { c.Title = strings.Repeat("x", incident.MaxTitleLen+1) }), WantField: "title"},
+		{Name: "title on two lines", When: open(func(c *incident.Open) { c.Title = "Ransomware\non FS01" }), WantField: "title"},
+		{Name: "no severity", When: open(func(c *incident.Open) { c.Severity = "" }), WantField: "severity"},
+		{Name: "unknown severity", When: open(func(c *incident.Open) { c.Severity = "urgent" }), WantField: "severity"},
+		{Name: "description with a NUL", When: open(func(c *incident.Open) { c.Description = "a\x00b" }), WantField: "description"},
+		{Name: "from alerts without alerts", When: open(func(c *incident.Open) { c.Source = incident.SourceAlerts }), WantField: "alerts"},
+		{Name: "unknown source", When: open(func(c *incident.Open) { c.Source = "email" }), WantField: "source"},
+		{Name: "split is not a source of Open", When: open(func(c *incident.Open) { c.Source = incident.SourceSplit }), WantField: "source"},
+		{Name: "malformed alert ID", When: open(func(c *incident.Open) { c.Alerts = []string{"a1", "a 2"} }), WantField: "alerts[1]"},
+		{Name: "invalid profile", When: open(func(c *incident.Open) { c.Profile = &tenant.Profile{MemberState: "Germany"} }), WantField: "profile.memberState"},
+		{Name: "DORA profile without entity type", When: open(func(c *incident.Open) {
 			c.Profile = &tenant.Profile{Regimes: []tenant.Regime{tenant.DORA}, MemberState: "DE"}
-		}), wantField: "profile.doraEntityType"},
-		{name: "no command ID", when: open(func(c *incident.Open) { c.CommandID = "" }), wantField: "commandId"},
-		{name: "no actor", when: open(func(c *incident.Open) { c.Actor = "" }), wantField: "actor"},
-		{name: "malformed incident ID", when: open(func(c *incident.Open) { c.IncidentID = "INC 1" }), wantField: "incident"},
+		}), WantField: "profile.doraEntityType"},
+		{Name: "no command ID", When: open(func(c *incident.Open) { c.CommandID = "" }), WantField: "commandId"},
+		{Name: "no actor", When: open(func(c *incident.Open) { c.Actor = "" }), WantField: "actor"},
+		{Name: "malformed incident ID", When: open(func(c *incident.Open) { c.IncidentID = "INC 1" }), WantField: "incident"},
 	})
 }
 
@@ -201,20 +154,20 @@ func TestOpenSplit(t *testing.T) {
 		}
 		return c
 	}
-	caseRun(t, []caseRow{
-		{name: "opened as a split, carrying the alerts", when: split(nil), want: []incident.Event{
+	domaintest.RunDecider(t, incident.Decider, []caseRow{
+		{Name: "opened as a split, carrying the alerts", When: split(nil), Want: []incident.Event{
 			incident.Opened{ID: "INC-2", Title: "Phishing wave", Severity: domain.SeverityMedium, Source: incident.SourceSplit, Alerts: []string{"a2", "a3"}, At: caseT1},
 			incident.SplitFrom{Parent: caseInc, Alerts: []string{"a2", "a3"}, Reason: "unrelated to the ransomware", At: caseT1},
 			incident.AlertLinked{Alert: "a2", MovedFrom: caseInc, At: caseT1},
 			incident.AlertLinked{Alert: "a3", MovedFrom: caseInc, At: caseT1},
 			incident.ProfileSnapshotted{Profile: p, At: caseT1},
 		}},
-		{name: "exists already", given: []incident.Event{incident.Opened{ID: "INC-2", Title: "x", Severity: domain.SeverityLow, Source: incident.SourceManual, At: caseT0}},
-			when: split(nil), wantErr: domain.ErrAlreadyExists},
-		{name: "split from itself", when: split(func(c *incident.OpenSplit) { c.Parent = "INC-2" }), wantField: "parent"},
-		{name: "no parent", when: split(func(c *incident.OpenSplit) { c.Parent = "" }), wantField: "parent"},
-		{name: "no alerts", when: split(func(c *incident.OpenSplit) { c.Alerts = nil }), wantField: "alerts"},
-		{name: "no title", when: split(func(c *incident.OpenSplit) { c.Title = "" }), wantField: "title"},
+		{Name: "exists already", Given: []incident.Event{incident.Opened{ID: "INC-2", Title: "x", Severity: domain.SeverityLow, Source: incident.SourceManual, At: caseT0}},
+			When: split(nil), WantErr: domain.ErrAlreadyExists},
+		{Name: "split from itself", When: split(func(c *incident.OpenSplit) { c.Parent = "INC-2" }), WantField: "parent"},
+		{Name: "no parent", When: split(func(c *incident.OpenSplit) { c.Parent = "" }), WantField: "parent"},
+		{Name: "no alerts", When: split(func(c *incident.OpenSplit) { c.Alerts = nil }), WantField: "alerts"},
+		{Name: "no title", When: split(func(c *incident.OpenSplit) { c.Title = "" }), WantField: "title"},
 	})
 }
 
@@ -248,9 +201,9 @@ func TestBeforeOpen(t *testing.T) {
 	t.Parallel()
 	var rows []caseRow
 	for _, c := range caseCommands() {
-		rows = append(rows, caseRow{name: fmt.Sprintf("%T", c), when: c, wantErr: domain.ErrNotFound})
+		rows = append(rows, caseRow{Name: fmt.Sprintf("%T", c), When: c, WantErr: domain.ErrNotFound})
 	}
-	caseRun(t, rows)
+	domaintest.RunDecider(t, incident.Decider, rows)
 }
 
 // TestClosedAcceptsOnlyReopen: a closed incident refuses every case command
@@ -264,38 +217,38 @@ func TestClosedAcceptsOnlyReopen(t *testing.T) {
 		if _, ok := c.(incident.Reopen); ok {
 			continue
 		}
-		rows = append(rows, caseRow{name: fmt.Sprintf("%T refused", c), given: given, when: c, wantErr: incident.ErrClosed})
+		rows = append(rows, caseRow{Name: fmt.Sprintf("%T refused", c), Given: given, When: c, WantErr: incident.ErrClosed})
 	}
 	note := incident.AddNote{Meta: caseMeta("c2"), IncidentID: caseInc, NoteID: "n1", Text: "customer confirms the host was rebuilt"}
 	rows = append(rows,
-		caseRow{name: "AddNote refused", given: given, when: note, wantErr: incident.ErrClosed},
-		caseRow{name: "closing again is a no-op", given: given, when: incident.ChangeStatus{Meta: caseMeta("c2"), IncidentID: caseInc, Status: incident.StatusClosed}},
-		caseRow{name: "reopened", given: given, when: incident.Reopen{Meta: caseMeta("c2"), IncidentID: caseInc, Reason: "beacon seen again"},
-			want: []incident.Event{incident.Reopened{From: incident.StatusClosed, To: incident.StatusInvestigating, Reason: "beacon seen again", At: caseT1}}},
-		caseRow{name: "AddNote after a reopen", when: note,
-			given: append(slices.Clone(given), incident.Reopened{From: incident.StatusClosed, To: incident.StatusInvestigating, Reason: "beacon seen again", At: caseT0}),
-			want:  []incident.Event{incident.NoteAdded{NoteID: "n1", Text: "customer confirms the host was rebuilt", At: caseT1}}},
+		caseRow{Name: "AddNote refused", Given: given, When: note, WantErr: incident.ErrClosed},
+		caseRow{Name: "closing again is a no-op", Given: given, When: incident.ChangeStatus{Meta: caseMeta("c2"), IncidentID: caseInc, Status: incident.StatusClosed}},
+		caseRow{Name: "reopened", Given: given, When: incident.Reopen{Meta: caseMeta("c2"), IncidentID: caseInc, Reason: "beacon seen again"},
+			Want: []incident.Event{incident.Reopened{From: incident.StatusClosed, To: incident.StatusInvestigating, Reason: "beacon seen again", At: caseT1}}},
+		caseRow{Name: "AddNote after a reopen", When: note,
+			Given: append(slices.Clone(given), incident.Reopened{From: incident.StatusClosed, To: incident.StatusInvestigating, Reason: "beacon seen again", At: caseT0}),
+			Want:  []incident.Event{incident.NoteAdded{NoteID: "n1", Text: "customer confirms the host was rebuilt", At: caseT1}}},
 	)
-	caseRun(t, rows)
+	domaintest.RunDecider(t, incident.Decider, rows)
 }
 
 func TestLinkAlert(t *testing.T) {
 	t.Parallel()
 	m := caseMeta("c1")
 	linked := caseHist(incident.AlertLinked{Alert: "a1", At: caseT0})
-	caseRun(t, []caseRow{
-		{name: "links", given: caseHist(), when: incident.LinkAlert{Meta: m, IncidentID: caseInc, Alert: "a1", Reason: "same C2"},
-			want: []incident.Event{incident.AlertLinked{Alert: "a1", Reason: "same C2", At: caseT1}}},
-		{name: "linking a linked alert is a no-op", given: linked, when: incident.LinkAlert{Meta: m, IncidentID: caseInc, Alert: "a1"}},
-		{name: "relinking an unlinked alert", given: append(linked, incident.AlertUnlinked{Alert: "a1", At: caseT0}),
-			when: incident.LinkAlert{Meta: m, IncidentID: caseInc, Alert: "a1"}, want: []incident.Event{incident.AlertLinked{Alert: "a1", At: caseT1}}},
-		{name: "malformed alert ID", given: caseHist(), when: incident.LinkAlert{Meta: m, IncidentID: caseInc, Alert: "alert-acme.x/y"}, wantField: "alert"},
-		{name: "no alert", given: caseHist(), when: incident.LinkAlert{Meta: m, IncidentID: caseInc}, wantField: "alert"},
-		{name: "unlinks", given: linked, when: incident.UnlinkAlert{Meta: m, IncidentID: caseInc, Alert: "a1", Reason: "backup job"},
-			want: []incident.Event{incident.AlertUnlinked{Alert: "a1", Reason: "backup job", At: caseT1}}},
-		{name: "unlinking an alert that is not linked", given: linked, when: incident.UnlinkAlert{Meta: m, IncidentID: caseInc, Alert: "a2"}, wantErr: domain.ErrNotFound},
-		{name: "unlinking twice", given: append(linked, incident.AlertUnlinked{Alert: "a1", At: caseT0}),
-			when: incident.UnlinkAlert{Meta: m, IncidentID: caseInc, Alert: "a1"}, wantErr: domain.ErrNotFound},
+	domaintest.RunDecider(t, incident.Decider, []caseRow{
+		{Name: "links", Given: caseHist(), When: incident.LinkAlert{Meta: m, IncidentID: caseInc, Alert: "a1", Reason: "same C2"},
+			Want: []incident.Event{incident.AlertLinked{Alert: "a1", Reason: "same C2", At: caseT1}}},
+		{Name: "linking a linked alert is a no-op", Given: linked, When: incident.LinkAlert{Meta: m, IncidentID: caseInc, Alert: "a1"}},
+		{Name: "relinking an unlinked alert", Given: append(linked, incident.AlertUnlinked{Alert: "a1", At: caseT0}),
+			When: incident.LinkAlert{Meta: m, IncidentID: caseInc, Alert: "a1"}, Want: []incident.Event{incident.AlertLinked{Alert: "a1", At: caseT1}}},
+		{Name: "malformed alert ID", Given: caseHist(), When: incident.LinkAlert{Meta: m, IncidentID: caseInc, Alert: "alert-acme.x/y"}, WantField: "alert"},
+		{Name: "no alert", Given: caseHist(), When: incident.LinkAlert{Meta: m, IncidentID: caseInc}, WantField: "alert"},
+		{Name: "unlinks", Given: linked, When: incident.UnlinkAlert{Meta: m, IncidentID: caseInc, Alert: "a1", Reason: "backup job"},
+			Want: []incident.Event{incident.AlertUnlinked{Alert: "a1", Reason: "backup job", At: caseT1}}},
+		{Name: "unlinking an alert that is not linked", Given: linked, When: incident.UnlinkAlert{Meta: m, IncidentID: caseInc, Alert: "a2"}, WantErr: domain.ErrNotFound},
+		{Name: "unlinking twice", Given: append(linked, incident.AlertUnlinked{Alert: "a1", At: caseT0}),
+			When: incident.UnlinkAlert{Meta: m, IncidentID: caseInc, Alert: "a1"}, WantErr: domain.ErrNotFound},
 	})
 }
 
@@ -303,31 +256,31 @@ func TestAssign(t *testing.T) {
 	t.Parallel()
 	m := caseMeta("c1")
 	assigned := caseHist(incident.Assigned{Assignee: "user:alice", At: caseT0})
-	caseRun(t, []caseRow{
-		{name: "assigns", given: caseHist(), when: incident.Assign{Meta: m, IncidentID: caseInc, Assignee: " user:alice "},
-			want: []incident.Event{incident.Assigned{Assignee: "user:alice", At: caseT1}}},
-		{name: "the same assignee is a no-op", given: assigned, when: incident.Assign{Meta: m, IncidentID: caseInc, Assignee: "user:alice"}},
-		{name: "reassigns", given: assigned, when: incident.Assign{Meta: m, IncidentID: caseInc, Assignee: "user:bob"},
-			want: []incident.Event{incident.Assigned{Assignee: "user:bob", At: caseT1}}},
-		{name: "no assignee", given: caseHist(), when: incident.Assign{Meta: m, IncidentID: caseInc}, wantField: "assignee"},
-		{name: "unassigns", given: assigned, when: incident.Unassign{Meta: m, IncidentID: caseInc},
-			want: []incident.Event{incident.Unassigned{Previous: "user:alice", At: caseT1}}},
-		{name: "unassigning an unassigned incident is a no-op", given: caseHist(), when: incident.Unassign{Meta: m, IncidentID: caseInc}},
-		{name: "unassigning twice is a no-op", given: append(assigned, incident.Unassigned{Previous: "user:alice", At: caseT0}),
-			when: incident.Unassign{Meta: m, IncidentID: caseInc}},
+	domaintest.RunDecider(t, incident.Decider, []caseRow{
+		{Name: "assigns", Given: caseHist(), When: incident.Assign{Meta: m, IncidentID: caseInc, Assignee: " user:alice "},
+			Want: []incident.Event{incident.Assigned{Assignee: "user:alice", At: caseT1}}},
+		{Name: "the same assignee is a no-op", Given: assigned, When: incident.Assign{Meta: m, IncidentID: caseInc, Assignee: "user:alice"}},
+		{Name: "reassigns", Given: assigned, When: incident.Assign{Meta: m, IncidentID: caseInc, Assignee: "user:bob"},
+			Want: []incident.Event{incident.Assigned{Assignee: "user:bob", At: caseT1}}},
+		{Name: "no assignee", Given: caseHist(), When: incident.Assign{Meta: m, IncidentID: caseInc}, WantField: "assignee"},
+		{Name: "unassigns", Given: assigned, When: incident.Unassign{Meta: m, IncidentID: caseInc},
+			Want: []incident.Event{incident.Unassigned{Previous: "user:alice", At: caseT1}}},
+		{Name: "unassigning an unassigned incident is a no-op", Given: caseHist(), When: incident.Unassign{Meta: m, IncidentID: caseInc}},
+		{Name: "unassigning twice is a no-op", Given: append(assigned, incident.Unassigned{Previous: "user:alice", At: caseT0}),
+			When: incident.Unassign{Meta: m, IncidentID: caseInc}},
 	})
 }
 
 func TestChangeSeverity(t *testing.T) {
 	t.Parallel()
 	m := caseMeta("c1")
-	caseRun(t, []caseRow{
-		{name: "raises", given: caseHist(), when: incident.ChangeSeverity{Meta: m, IncidentID: caseInc, Severity: domain.SeverityCritical, Reason: "DC02 hit too"},
-			want: []incident.Event{incident.SeverityChanged{From: domain.SeverityHigh, To: domain.SeverityCritical, Reason: "DC02 hit too", At: caseT1}}},
-		{name: "lowers", given: caseHist(), when: incident.ChangeSeverity{Meta: m, IncidentID: caseInc, Severity: domain.SeverityLow},
-			want: []incident.Event{incident.SeverityChanged{From: domain.SeverityHigh, To: domain.SeverityLow, At: caseT1}}},
-		{name: "the same severity is a no-op", given: caseHist(), when: incident.ChangeSeverity{Meta: m, IncidentID: caseInc, Severity: domain.SeverityHigh}},
-		{name: "unknown severity", given: caseHist(), when: incident.ChangeSeverity{Meta: m, IncidentID: caseInc, Severity: "sev1"}, wantField: "severity"},
+	domaintest.RunDecider(t, incident.Decider, []caseRow{
+		{Name: "raises", Given: caseHist(), When: incident.ChangeSeverity{Meta: m, IncidentID: caseInc, Severity: domain.SeverityCritical, Reason: "DC02 hit too"},
+			Want: []incident.Event{incident.SeverityChanged{From: domain.SeverityHigh, To: domain.SeverityCritical, Reason: "DC02 hit too", At: caseT1}}},
+		{Name: "lowers", Given: caseHist(), When: incident.ChangeSeverity{Meta: m, IncidentID: caseInc, Severity: domain.SeverityLow},
+			Want: []incident.Event{incident.SeverityChanged{From: domain.SeverityHigh, To: domain.SeverityLow, At: caseT1}}},
+		{Name: "the same severity is a no-op", Given: caseHist(), When: incident.ChangeSeverity{Meta: m, IncidentID: caseInc, Severity: domain.SeverityHigh}},
+		{Name: "unknown severity", Given: caseHist(), When: incident.ChangeSeverity{Meta: m, IncidentID: caseInc, Severity: "sev1"}, WantField: "severity"},
 	})
 }
 
@@ -340,31 +293,31 @@ func TestChangeStatus(t *testing.T) {
 	changed := func(from, to incident.Status, reason string) []incident.Event {
 		return []incident.Event{incident.StatusChanged{From: from, To: to, Reason: reason, At: caseT1}}
 	}
-	caseRun(t, []caseRow{
-		{name: "new to triage", given: casePath(incident.StatusNew), when: to(incident.StatusTriage, ""),
-			want: changed(incident.StatusNew, incident.StatusTriage, "")},
-		{name: "triage to investigating", given: casePath(incident.StatusTriage), when: to(incident.StatusInvestigating, ""),
-			want: changed(incident.StatusTriage, incident.StatusInvestigating, "")},
-		{name: "false alarm: triage to closed with a reason", given: casePath(incident.StatusTriage), when: to(incident.StatusClosed, "false positive: pentest"),
-			want: changed(incident.StatusTriage, incident.StatusClosed, "false positive: pentest")},
-		{name: "closing before recovery needs a reason", given: casePath(incident.StatusTriage), when: to(incident.StatusClosed, " "), wantField: "reason"},
-		{name: "containment failed: contained back to investigating", given: casePath(incident.StatusContained),
-			when: to(incident.StatusInvestigating, "attacker still active on WS-114"),
-			want: changed(incident.StatusContained, incident.StatusInvestigating, "attacker still active on WS-114")},
-		{name: "a backward move needs a reason", given: casePath(incident.StatusContained), when: to(incident.StatusInvestigating, ""), wantField: "reason"},
-		{name: "recovered to closed needs no reason", given: casePath(incident.StatusRecovered), when: to(incident.StatusClosed, ""),
-			want: changed(incident.StatusRecovered, incident.StatusClosed, "")},
-		{name: "the current status is a no-op", given: casePath(incident.StatusContained), when: to(incident.StatusContained, "")},
-		{name: "new to contained skips investigation", given: casePath(incident.StatusNew), when: to(incident.StatusContained, "x"),
-			wantErr: caseTransition(incident.StatusNew, incident.StatusContained)},
-		{name: "contained to closed skips eradication", given: casePath(incident.StatusContained), when: to(incident.StatusClosed, "x"),
-			wantErr: caseTransition(incident.StatusContained, incident.StatusClosed)},
-		{name: "nothing goes back to new", given: casePath(incident.StatusTriage), when: to(incident.StatusNew, "x"),
-			wantErr: caseTransition(incident.StatusTriage, incident.StatusNew)},
-		{name: "closed to investigating needs Reopen", given: casePath(incident.StatusClosed), when: to(incident.StatusInvestigating, "x"),
-			wantErr: incident.ErrClosed},
-		{name: "unknown status", given: caseHist(), when: to("resolved", ""), wantField: "status"},
-		{name: "no status", given: caseHist(), when: to("", ""), wantField: "status"},
+	domaintest.RunDecider(t, incident.Decider, []caseRow{
+		{Name: "new to triage", Given: casePath(incident.StatusNew), When: to(incident.StatusTriage, ""),
+			Want: changed(incident.StatusNew, incident.StatusTriage, "")},
+		{Name: "triage to investigating", Given: casePath(incident.StatusTriage), When: to(incident.StatusInvestigating, ""),
+			Want: changed(incident.StatusTriage, incident.StatusInvestigating, "")},
+		{Name: "false alarm: triage to closed with a reason", Given: casePath(incident.StatusTriage), When: to(incident.StatusClosed, "false positive: pentest"),
+			Want: changed(incident.StatusTriage, incident.StatusClosed, "false positive: pentest")},
+		{Name: "closing before recovery needs a reason", Given: casePath(incident.StatusTriage), When: to(incident.StatusClosed, " "), WantField: "reason"},
+		{Name: "containment failed: contained back to investigating", Given: casePath(incident.StatusContained),
+			When: to(incident.StatusInvestigating, "attacker still active on WS-114"),
+			Want: changed(incident.StatusContained, incident.StatusInvestigating, "attacker still active on WS-114")},
+		{Name: "a backward move needs a reason", Given: casePath(incident.StatusContained), When: to(incident.StatusInvestigating, ""), WantField: "reason"},
+		{Name: "recovered to closed needs no reason", Given: casePath(incident.StatusRecovered), When: to(incident.StatusClosed, ""),
+			Want: changed(incident.StatusRecovered, incident.StatusClosed, "")},
+		{Name: "the current status is a no-op", Given: casePath(incident.StatusContained), When: to(incident.StatusContained, "")},
+		{Name: "new to contained skips investigation", Given: casePath(incident.StatusNew), When: to(incident.StatusContained, "x"),
+			WantErr: caseTransition(incident.StatusNew, incident.StatusContained)},
+		{Name: "contained to closed skips eradication", Given: casePath(incident.StatusContained), When: to(incident.StatusClosed, "x"),
+			WantErr: caseTransition(incident.StatusContained, incident.StatusClosed)},
+		{Name: "nothing goes back to new", Given: casePath(incident.StatusTriage), When: to(incident.StatusNew, "x"),
+			WantErr: caseTransition(incident.StatusTriage, incident.StatusNew)},
+		{Name: "closed to investigating needs Reopen", Given: casePath(incident.StatusClosed), When: to(incident.StatusInvestigating, "x"),
+			WantErr: incident.ErrClosed},
+		{Name: "unknown status", Given: caseHist(), When: to("resolved", ""), WantField: "status"},
+		{Name: "no status", Given: caseHist(), When: to("", ""), WantField: "status"},
 	})
 }
 
@@ -405,19 +358,19 @@ func TestReopen(t *testing.T) {
 	t.Parallel()
 	m := caseMeta("c1")
 	merged := caseHist(incident.MergedInto{Into: "INC-0", From: incident.StatusNew, At: caseT0})
-	caseRun(t, []caseRow{
-		{name: "back to investigating by default", given: caseClosed(), when: incident.Reopen{Meta: m, IncidentID: caseInc, Reason: "recurred"},
-			want: []incident.Event{incident.Reopened{From: incident.StatusClosed, To: incident.StatusInvestigating, Reason: "recurred", At: caseT1}}},
-		{name: "back to the phase given", given: caseClosed(), when: incident.Reopen{Meta: m, IncidentID: caseInc, Status: incident.StatusContained, Reason: "reimaged host reinfected"},
-			want: []incident.Event{incident.Reopened{From: incident.StatusClosed, To: incident.StatusContained, Reason: "reimaged host reinfected", At: caseT1}}},
-		{name: "a reason is required", given: caseClosed(), when: incident.Reopen{Meta: m, IncidentID: caseInc}, wantField: "reason"},
-		{name: "not back to new", given: caseClosed(), when: incident.Reopen{Meta: m, IncidentID: caseInc, Status: incident.StatusNew, Reason: "x"}, wantField: "status"},
-		{name: "not to closed", given: caseClosed(), when: incident.Reopen{Meta: m, IncidentID: caseInc, Status: incident.StatusClosed, Reason: "x"}, wantField: "status"},
-		{name: "an open incident cannot be reopened", given: casePath(incident.StatusContained), when: incident.Reopen{Meta: m, IncidentID: caseInc, Reason: "x"},
-			wantErr: caseTransition(incident.StatusContained, incident.StatusInvestigating)},
-		{name: "a merged incident cannot be reopened", given: merged, when: incident.Reopen{Meta: m, IncidentID: caseInc, Reason: "x"}, wantErr: incident.ErrMerged},
-		{name: "a merged incident: an invalid transition too", given: merged, when: incident.Reopen{Meta: m, IncidentID: caseInc, Reason: "x"},
-			wantErr: caseTransition(incident.StatusClosed, incident.StatusInvestigating)},
+	domaintest.RunDecider(t, incident.Decider, []caseRow{
+		{Name: "back to investigating by default", Given: caseClosed(), When: incident.Reopen{Meta: m, IncidentID: caseInc, Reason: "recurred"},
+			Want: []incident.Event{incident.Reopened{From: incident.StatusClosed, To: incident.StatusInvestigating, Reason: "recurred", At: caseT1}}},
+		{Name: "back to the phase given", Given: caseClosed(), When: incident.Reopen{Meta: m, IncidentID: caseInc, Status: incident.StatusContained, Reason: "reimaged host reinfected"},
+			Want: []incident.Event{incident.Reopened{From: incident.StatusClosed, To: incident.StatusContained, Reason: "reimaged host reinfected", At: caseT1}}},
+		{Name: "a reason is required", Given: caseClosed(), When: incident.Reopen{Meta: m, IncidentID: caseInc}, WantField: "reason"},
+		{Name: "not back to new", Given: caseClosed(), When: incident.Reopen{Meta: m, IncidentID: caseInc, Status: incident.StatusNew, Reason: "x"}, WantField: "status"},
+		{Name: "not to closed", Given: caseClosed(), When: incident.Reopen{Meta: m, IncidentID: caseInc, Status: incident.StatusClosed, Reason: "x"}, WantField: "status"},
+		{Name: "an open incident cannot be reopened", Given: casePath(incident.StatusContained), When: incident.Reopen{Meta: m, IncidentID: caseInc, Reason: "x"},
+			WantErr: caseTransition(incident.StatusContained, incident.StatusInvestigating)},
+		{Name: "a merged incident cannot be reopened", Given: merged, When: incident.Reopen{Meta: m, IncidentID: caseInc, Reason: "x"}, WantErr: incident.ErrMerged},
+		{Name: "a merged incident: an invalid transition too", Given: merged, When: incident.Reopen{Meta: m, IncidentID: caseInc, Reason: "x"},
+			WantErr: caseTransition(incident.StatusClosed, incident.StatusInvestigating)},
 	})
 }
 
@@ -428,16 +381,16 @@ func TestEscalate(t *testing.T) {
 	esc := func(tier int, team string) incident.Escalate {
 		return incident.Escalate{Meta: m, IncidentID: caseInc, Tier: tier, Team: team}
 	}
-	caseRun(t, []caseRow{
-		{name: "escalates", given: caseHist(), when: incident.Escalate{Meta: m, IncidentID: caseInc, Tier: 2, Team: "ir-dach", Reason: "domain-wide"},
-			want: []incident.Event{incident.Escalated{Tier: 2, Team: "ir-dach", Reason: "domain-wide", At: caseT1}}},
-		{name: "without a team", given: caseHist(), when: esc(1, ""), want: []incident.Event{incident.Escalated{Tier: 1, At: caseT1}}},
-		{name: "the same tier and team is a no-op", given: tier2, when: esc(2, "ir-dach")},
-		{name: "another team of the same tier", given: tier2, when: esc(2, "ir-nordics"), want: []incident.Event{incident.Escalated{Tier: 2, Team: "ir-nordics", At: caseT1}}},
-		{name: "up a tier", given: tier2, when: esc(3, "dfir"), want: []incident.Event{incident.Escalated{Tier: 3, Team: "dfir", At: caseT1}}},
-		{name: "never down a tier", given: tier2, when: esc(1, "soc"), wantErr: domain.ErrConflict},
-		{name: "tier 0", given: caseHist(), when: esc(0, "soc"), wantField: "tier"},
-		{name: "tier 4", given: caseHist(), when: esc(4, "soc"), wantField: "tier"},
+	domaintest.RunDecider(t, incident.Decider, []caseRow{
+		{Name: "escalates", Given: caseHist(), When: incident.Escalate{Meta: m, IncidentID: caseInc, Tier: 2, Team: "ir-dach", Reason: "domain-wide"},
+			Want: []incident.Event{incident.Escalated{Tier: 2, Team: "ir-dach", Reason: "domain-wide", At: caseT1}}},
+		{Name: "without a team", Given: caseHist(), When: esc(1, ""), Want: []incident.Event{incident.Escalated{Tier: 1, At: caseT1}}},
+		{Name: "the same tier and team is a no-op", Given: tier2, When: esc(2, "ir-dach")},
+		{Name: "another team of the same tier", Given: tier2, When: esc(2, "ir-nordics"), Want: []incident.Event{incident.Escalated{Tier: 2, Team: "ir-nordics", At: caseT1}}},
+		{Name: "up a tier", Given: tier2, When: esc(3, "dfir"), Want: []incident.Event{incident.Escalated{Tier: 3, Team: "dfir", At: caseT1}}},
+		{Name: "never down a tier", Given: tier2, When: esc(1, "soc"), WantErr: domain.ErrConflict},
+		{Name: "tier 0", Given: caseHist(), When: esc(0, "soc"), WantField: "tier"},
+		{Name: "tier 4", Given: caseHist(), When: esc(4, "soc"), WantField: "tier"},
 	})
 }
 
@@ -448,14 +401,14 @@ func TestAddNote(t *testing.T) {
 	note := func(id, text string) incident.AddNote {
 		return incident.AddNote{Meta: m, IncidentID: caseInc, NoteID: id, Text: text}
 	}
-	caseRun(t, []caseRow{
-		{name: "adds", given: caseHist(), when: note("n1", "FS01 isolated\nby EDR"), want: []incident.Event{incident.NoteAdded{NoteID: "n1", Text: "FS01 isolated\nby EDR", At: caseT1}}},
-		{name: "the same note again is a no-op", given: noted, when: note("n1", "FS01 isolated")},
-		{name: "another text under the same note ID", given: noted, when: note("n1", "FS01 wiped"), wantErr: domain.ErrConflict},
-		{name: "no text", given: caseHist(), when: note("n1", ""), wantField: "text"},
-		{name: "blank text", given: caseHist(), when: note("n1", " \n "), wantField: "text"},
-		{name: "text too long", given: caseHist(), when: note("n1", strings.Repeat("x", incident.MaxTextLen+1)), wantField: "text"},
-		{name: "no note ID", given: caseHist(), when: note("", "x"), wantField: "noteId"},
+	domaintest.RunDecider(t, incident.Decider, []caseRow{
+		{Name: "adds", Given: caseHist(), When: note("n1", "FS01 isolated\nby EDR"), Want: []incident.Event{incident.NoteAdded{NoteID: "n1", Text: "FS01 isolated\nby EDR", At: caseT1}}},
+		{Name: "the same note again is a no-op", Given: noted, When: note("n1", "FS01 isolated")},
+		{Name: "another text under the same note ID", Given: noted, When: note("n1", "FS01 wiped"), WantErr: domain.ErrConflict},
+		{Name: "no text", Given: caseHist(), When: note("n1", ""), WantField: "text"},
+		{Name: "blank text", Given: caseHist(), When: note("n1", " \n "), WantField: "text"},
+		{Name: "text too long", Given: caseHist(), When: note("n1", strings.Repeat("x", incident.MaxTextLen+1)), WantField: "text"},
+		{Name: "no note ID", Given: caseHist(), When: note("", "x"), WantField: "noteId"},
 	})
 }
 
@@ -470,38 +423,38 @@ func TestAddObservable(t *testing.T) {
 	}
 	has := caseHist(incident.ObservableAdded{Type: incident.ObservableDomain, Value: "c2.example", TLP: incident.TLPAmber, At: caseT0})
 	sha := "E3B0C44298FC1C149AFBF4C8996FB92427AE41E4649B934CA495991B7852B855"
-	caseRun(t, []caseRow{
-		{name: "adds with TLP:AMBER by default", given: caseHist(), when: obs(incident.ObservableIP, "192.0.2.10", "", true),
-			want: added(incident.ObservableIP, "192.0.2.10", incident.TLPAmber, true, false)},
-		{name: "IPv6 in canonical form", given: caseHist(), when: obs(incident.ObservableIP, " 2001:DB8:0:0::1 ", incident.TLPRed, false),
-			want: added(incident.ObservableIP, "2001:db8::1", incident.TLPRed, false, false)},
-		{name: "an IP prefix", given: caseHist(), when: obs(incident.ObservableIP, "198.51.100.0/24", incident.TLPGreen, true),
-			want: added(incident.ObservableIP, "198.51.100.0/24", incident.TLPGreen, true, false)},
-		{name: "domain in lower case without the root dot", given: caseHist(), when: obs(incident.ObservableDomain, "C2.Example.", incident.TLPClear, true),
-			want: added(incident.ObservableDomain, "c2.example", incident.TLPClear, true, false)},
-		{name: "hash in lower case", given: caseHist(), when: obs(incident.ObservableSHA256, sha, incident.TLPAmberStrict, true),
-			want: added(incident.ObservableSHA256, strings.ToLower(sha), incident.TLPAmberStrict, true, false)},
-		{name: "e-mail domain in lower case", given: caseHist(), when: obs(incident.ObservableEmail, "Billing@Evil.Example", incident.TLPAmber, true),
-			want: added(incident.ObservableEmail, "Billing@evil.example", incident.TLPAmber, true, false)},
-		{name: "a file path kept as it is", given: caseHist(), when: obs(incident.ObservableFile, `C:\Users\Public\svc host.exe`, incident.TLPAmber, false),
-			want: added(incident.ObservableFile, `C:\Users\Public\svc host.exe`, incident.TLPAmber, false, false)},
-		{name: "the same observable again is a no-op", given: has, when: obs(incident.ObservableDomain, "C2.example", incident.TLPAmber, false)},
-		{name: "marking it an IOC replaces it", given: has, when: obs(incident.ObservableDomain, "c2.example", incident.TLPAmber, true),
-			want: added(incident.ObservableDomain, "c2.example", incident.TLPAmber, true, true)},
-		{name: "a new TLP replaces it", given: has, when: obs(incident.ObservableDomain, "c2.example", incident.TLPRed, false),
-			want: added(incident.ObservableDomain, "c2.example", incident.TLPRed, false, true)},
-		{name: "same value, other type", given: has, when: obs(incident.ObservableHost, "c2.example", incident.TLPAmber, false),
-			want: added(incident.ObservableHost, "c2.example", incident.TLPAmber, false, false)},
-		{name: "unknown type", given: caseHist(), when: obs("asn", "AS64500", "", false), wantField: "type"},
-		{name: "unknown TLP", given: caseHist(), when: obs(incident.ObservableIP, "192.0.2.1", "TLP:WHITE", false), wantField: "tlp"},
-		{name: "not an IP", given: caseHist(), when: obs(incident.ObservableIP, "192.0.2.300", "", false), wantField: "value"},
-		{name: "MD5 of the wrong length", given: caseHist(), when: obs(incident.ObservableMD5, "d41d8cd98f00b204e9800998ecf8427", "", false), wantField: "value"},
-		{name: "SHA-1 not in hex", given: caseHist(), when: obs(incident.ObservableSHA1, strings.Repeat("g", 40), "", false), wantField: "value"},
-		{name: "domain with a slash", given: caseHist(), when: obs(incident.ObservableDomain, "evil.example/x", "", false), wantField: "value"},
-		{name: "e-mail without a domain", given: caseHist(), when: obs(incident.ObservableEmail, "billing@", "", false), wantField: "value"},
-		{name: "URL with white space", given: caseHist(), when: obs(incident.ObservableURL, "https://evil.example/a b", "", false), wantField: "value"},
-		{name: "no value", given: caseHist(), when: obs(incident.ObservableUser, "  ", "", false), wantField: "value"},
-		{name: "value too long", given: caseHist(), when: obs(incident.ObservableOther, strings.Repeat("x", incident.MaxValueLen+1), "", false), wantField: "value"},
+	domaintest.RunDecider(t, incident.Decider, []caseRow{
+		{Name: "adds with TLP:AMBER by default", Given: caseHist(), When: obs(incident.ObservableIP, "192.0.2.10", "", true),
+			Want: added(incident.ObservableIP, "192.0.2.10", incident.TLPAmber, true, false)},
+		{Name: "IPv6 in canonical form", Given: caseHist(), When: obs(incident.ObservableIP, " 2001:DB8:0:0::1 ", incident.TLPRed, false),
+			Want: added(incident.ObservableIP, "2001:db8::1", incident.TLPRed, false, false)},
+		{Name: "an IP prefix", Given: caseHist(), When: obs(incident.ObservableIP, "198.51.100.0/24", incident.TLPGreen, true),
+			Want: added(incident.ObservableIP, "198.51.100.0/24", incident.TLPGreen, true, false)},
+		{Name: "domain in lower case without the root dot", Given: caseHist(), When: obs(incident.ObservableDomain, "C2.Example.", incident.TLPClear, true),
+			Want: added(incident.ObservableDomain, "c2.example", incident.TLPClear, true, false)},
+		{Name: "hash in lower case", Given: caseHist(), When: obs(incident.ObservableSHA256, sha, incident.TLPAmberStrict, true),
+			Want: added(incident.ObservableSHA256, strings.ToLower(sha), incident.TLPAmberStrict, true, false)},
+		{Name: "e-mail domain in lower case", Given: caseHist(), When: obs(incident.ObservableEmail, "Billing@Evil.Example", incident.TLPAmber, true),
+			Want: added(incident.ObservableEmail, "Billing@evil.example", incident.TLPAmber, true, false)},
+		{Name: "a file path kept as it is", Given: caseHist(), When: obs(incident.ObservableFile, `C:\Users\Public\svc host.exe`, incident.TLPAmber, false),
+			Want: added(incident.ObservableFile, `C:\Users\Public\svc host.exe`, incident.TLPAmber, false, false)},
+		{Name: "the same observable again is a no-op", Given: has, When: obs(incident.ObservableDomain, "C2.example", incident.TLPAmber, false)},
+		{Name: "marking it an IOC replaces it", Given: has, When: obs(incident.ObservableDomain, "c2.example", incident.TLPAmber, true),
+			Want: added(incident.ObservableDomain, "c2.example", incident.TLPAmber, true, true)},
+		{Name: "a new TLP replaces it", Given: has, When: obs(incident.ObservableDomain, "c2.example", incident.TLPRed, false),
+			Want: added(incident.ObservableDomain, "c2.example", incident.TLPRed, false, true)},
+		{Name: "same value, other type", Given: has, When: obs(incident.ObservableHost, "c2.example", incident.TLPAmber, false),
+			Want: added(incident.ObservableHost, "c2.example", incident.TLPAmber, false, false)},
+		{Name: "unknown type", Given: caseHist(), When: obs("asn", "AS64500", "", false), WantField: "type"},
+		{Name: "unknown TLP", Given: caseHist(), When: obs(incident.ObservableIP, "192.0.2.1", "TLP:WHITE", false), WantField: "tlp"},
+		{Name: "not an IP", Given: caseHist(), When: obs(incident.ObservableIP, "192.0.2.300", "", false), WantField: "value"},
+		{Name: "MD5 of the wrong length", Given: caseHist(), When: obs(incident.ObservableMD5, "d41d8cd98f00b204e9800998ecf8427", "", false), WantField: "value"},
+		{Name: "SHA-1 not in hex", Given: caseHist(), When: obs(incident.ObservableSHA1, strings.Repeat("g", 40), "", false), WantField: "value"},
+		{Name: "domain with a slash", Given: caseHist(), When: obs(incident.ObservableDomain, "evil.example/x", "", false), WantField: "value"},
+		{Name: "e-mail without a domain", Given: caseHist(), When: obs(incident.ObservableEmail, "billing@", "", false), WantField: "value"},
+		{Name: "URL with white space", Given: caseHist(), When: obs(incident.ObservableURL, "https://evil.example/a b", "", false), WantField: "value"},
+		{Name: "no value", Given: caseHist(), When: obs(incident.ObservableUser, "  ", "", false), WantField: "value"},
+		{Name: "value too long", Given: caseHist(), When: obs(incident.ObservableOther, strings.Repeat("x", incident.MaxValueLen+1), "", false), WantField: "value"},
 	})
 }
 
@@ -510,18 +463,18 @@ func TestTasks(t *testing.T) {
 	m := caseMeta("c1")
 	has := caseHist(incident.TaskAdded{TaskID: "t1", Title: "Isolate FS01", At: caseT0})
 	done := append(slices.Clone(has), incident.TaskCompleted{TaskID: "t1", At: caseT0})
-	caseRun(t, []caseRow{
-		{name: "adds", given: caseHist(), when: incident.AddTask{Meta: m, IncidentID: caseInc, TaskID: "t1", Title: "Isolate FS01"},
-			want: []incident.Event{incident.TaskAdded{TaskID: "t1", Title: "Isolate FS01", At: caseT1}}},
-		{name: "the same task again is a no-op", given: has, when: incident.AddTask{Meta: m, IncidentID: caseInc, TaskID: "t1", Title: "Isolate FS01"}},
-		{name: "another title under the same task ID", given: has, when: incident.AddTask{Meta: m, IncidentID: caseInc, TaskID: "t1", Title: "Wipe FS01"}, wantErr: domain.ErrConflict},
-		{name: "no title", given: caseHist(), when: incident.AddTask{Meta: m, IncidentID: caseInc, TaskID: "t1"}, wantField: "title"},
-		{name: "no task ID", given: caseHist(), when: incident.AddTask{Meta: m, IncidentID: caseInc, Title: "x"}, wantField: "taskId"},
-		{name: "completes", given: has, when: incident.CompleteTask{Meta: m, IncidentID: caseInc, TaskID: "t1"},
-			want: []incident.Event{incident.TaskCompleted{TaskID: "t1", At: caseT1}}},
-		{name: "completing an unknown task", given: has, when: incident.CompleteTask{Meta: m, IncidentID: caseInc, TaskID: "t2"}, wantErr: domain.ErrNotFound},
-		{name: "completing a completed task is a no-op", given: done, when: incident.CompleteTask{Meta: m, IncidentID: caseInc, TaskID: "t1"}},
-		{name: "no task ID to complete", given: has, when: incident.CompleteTask{Meta: m, IncidentID: caseInc}, wantField: "taskId"},
+	domaintest.RunDecider(t, incident.Decider, []caseRow{
+		{Name: "adds", Given: caseHist(), When: incident.AddTask{Meta: m, IncidentID: caseInc, TaskID: "t1", Title: "Isolate FS01"},
+			Want: []incident.Event{incident.TaskAdded{TaskID: "t1", Title: "Isolate FS01", At: caseT1}}},
+		{Name: "the same task again is a no-op", Given: has, When: incident.AddTask{Meta: m, IncidentID: caseInc, TaskID: "t1", Title: "Isolate FS01"}},
+		{Name: "another title under the same task ID", Given: has, When: incident.AddTask{Meta: m, IncidentID: caseInc, TaskID: "t1", Title: "Wipe FS01"}, WantErr: domain.ErrConflict},
+		{Name: "no title", Given: caseHist(), When: incident.AddTask{Meta: m, IncidentID: caseInc, TaskID: "t1"}, WantField: "title"},
+		{Name: "no task ID", Given: caseHist(), When: incident.AddTask{Meta: m, IncidentID: caseInc, Title: "x"}, WantField: "taskId"},
+		{Name: "completes", Given: has, When: incident.CompleteTask{Meta: m, IncidentID: caseInc, TaskID: "t1"},
+			Want: []incident.Event{incident.TaskCompleted{TaskID: "t1", At: caseT1}}},
+		{Name: "completing an unknown task", Given: has, When: incident.CompleteTask{Meta: m, IncidentID: caseInc, TaskID: "t2"}, WantErr: domain.ErrNotFound},
+		{Name: "completing a completed task is a no-op", Given: done, When: incident.CompleteTask{Meta: m, IncidentID: caseInc, TaskID: "t1"}},
+		{Name: "no task ID to complete", Given: has, When: incident.CompleteTask{Meta: m, IncidentID: caseInc}, WantField: "taskId"},
 	})
 }
 
@@ -531,31 +484,31 @@ func TestMerge(t *testing.T) {
 	withAlerts := append(casePath(incident.StatusInvestigating), incident.AlertLinked{Alert: "a1", At: caseT0}, incident.AlertLinked{Alert: "a2", At: caseT0})
 	merged := append(slices.Clone(withAlerts), incident.MergedInto{Into: "INC-0", From: incident.StatusInvestigating, Alerts: []string{"a1", "a2"}, At: caseT0},
 		incident.AlertUnlinked{Alert: "a1", MovedTo: "INC-0", At: caseT0}, incident.AlertUnlinked{Alert: "a2", MovedTo: "INC-0", At: caseT0})
-	caseRun(t, []caseRow{
-		{name: "merged into the target, its alerts moved", given: withAlerts, when: incident.MergeInto{Meta: m, IncidentID: caseInc, Target: "INC-0", Reason: "duplicate"},
-			want: []incident.Event{
+	domaintest.RunDecider(t, incident.Decider, []caseRow{
+		{Name: "merged into the target, its alerts moved", Given: withAlerts, When: incident.MergeInto{Meta: m, IncidentID: caseInc, Target: "INC-0", Reason: "duplicate"},
+			Want: []incident.Event{
 				incident.MergedInto{Into: "INC-0", From: incident.StatusInvestigating, Alerts: []string{"a1", "a2"}, Reason: "duplicate", At: caseT1},
 				incident.AlertUnlinked{Alert: "a1", MovedTo: "INC-0", At: caseT1},
 				incident.AlertUnlinked{Alert: "a2", MovedTo: "INC-0", At: caseT1},
 			}},
-		{name: "merged without alerts", given: caseHist(), when: incident.MergeInto{Meta: m, IncidentID: caseInc, Target: "INC-0"},
-			want: []incident.Event{incident.MergedInto{Into: "INC-0", From: incident.StatusNew, At: caseT1}}},
-		{name: "merged into itself", given: caseHist(), when: incident.MergeInto{Meta: m, IncidentID: caseInc, Target: caseInc}, wantField: "target"},
-		{name: "no target", given: caseHist(), when: incident.MergeInto{Meta: m, IncidentID: caseInc}, wantField: "target"},
-		{name: "a merged incident is closed", given: merged, when: incident.AddNote{Meta: m, IncidentID: caseInc, NoteID: "n1", Text: "x"}, wantErr: incident.ErrClosed},
-		{name: "and says it was merged", given: merged, when: incident.AddNote{Meta: m, IncidentID: caseInc, NoteID: "n1", Text: "x"}, wantErr: incident.ErrMerged},
-		{name: "merging twice", given: merged, when: incident.MergeInto{Meta: m, IncidentID: caseInc, Target: "INC-0"}, wantErr: incident.ErrClosed},
-		{name: "the target receives the merge and links the alerts it lacks",
-			given: caseHist(incident.AlertLinked{Alert: "a2", At: caseT0}),
-			when:  incident.ReceiveMerge{Meta: m, IncidentID: caseInc, Source: "INC-5", Alerts: []string{"a1", "a2"}},
-			want: []incident.Event{
+		{Name: "merged without alerts", Given: caseHist(), When: incident.MergeInto{Meta: m, IncidentID: caseInc, Target: "INC-0"},
+			Want: []incident.Event{incident.MergedInto{Into: "INC-0", From: incident.StatusNew, At: caseT1}}},
+		{Name: "merged into itself", Given: caseHist(), When: incident.MergeInto{Meta: m, IncidentID: caseInc, Target: caseInc}, WantField: "target"},
+		{Name: "no target", Given: caseHist(), When: incident.MergeInto{Meta: m, IncidentID: caseInc}, WantField: "target"},
+		{Name: "a merged incident is closed", Given: merged, When: incident.AddNote{Meta: m, IncidentID: caseInc, NoteID: "n1", Text: "x"}, WantErr: incident.ErrClosed},
+		{Name: "and says it was merged", Given: merged, When: incident.AddNote{Meta: m, IncidentID: caseInc, NoteID: "n1", Text: "x"}, WantErr: incident.ErrMerged},
+		{Name: "merging twice", Given: merged, When: incident.MergeInto{Meta: m, IncidentID: caseInc, Target: "INC-0"}, WantErr: incident.ErrClosed},
+		{Name: "the target receives the merge and links the alerts it lacks",
+			Given: caseHist(incident.AlertLinked{Alert: "a2", At: caseT0}),
+			When:  incident.ReceiveMerge{Meta: m, IncidentID: caseInc, Source: "INC-5", Alerts: []string{"a1", "a2"}},
+			Want: []incident.Event{
 				incident.MergeReceived{From: "INC-5", Alerts: []string{"a1", "a2"}, At: caseT1},
 				incident.AlertLinked{Alert: "a1", MovedFrom: "INC-5", At: caseT1},
 			}},
-		{name: "receiving the same merge again is a no-op", given: caseHist(incident.MergeReceived{From: "INC-5", At: caseT0}),
-			when: incident.ReceiveMerge{Meta: m, IncidentID: caseInc, Source: "INC-5"}},
-		{name: "receiving itself", given: caseHist(), when: incident.ReceiveMerge{Meta: m, IncidentID: caseInc, Source: caseInc}, wantField: "source"},
-		{name: "receiving a malformed alert", given: caseHist(), when: incident.ReceiveMerge{Meta: m, IncidentID: caseInc, Source: "INC-5", Alerts: []string{""}}, wantField: "alerts[0]"},
+		{Name: "receiving the same merge again is a no-op", Given: caseHist(incident.MergeReceived{From: "INC-5", At: caseT0}),
+			When: incident.ReceiveMerge{Meta: m, IncidentID: caseInc, Source: "INC-5"}},
+		{Name: "receiving itself", Given: caseHist(), When: incident.ReceiveMerge{Meta: m, IncidentID: caseInc, Source: caseInc}, WantField: "source"},
+		{Name: "receiving a malformed alert", Given: caseHist(), When: incident.ReceiveMerge{Meta: m, IncidentID: caseInc, Source: "INC-5", Alerts: []string{""}}, WantField: "alerts[0]"},
 	})
 }
 
@@ -563,18 +516,18 @@ func TestSplit(t *testing.T) {
 	t.Parallel()
 	m := caseMeta("c1")
 	withAlerts := caseHist(incident.AlertLinked{Alert: "a1", At: caseT0}, incident.AlertLinked{Alert: "a2", At: caseT0}, incident.AlertLinked{Alert: "a3", At: caseT0})
-	caseRun(t, []caseRow{
-		{name: "split off: the alerts moved", given: withAlerts, when: incident.Split{Meta: m, IncidentID: caseInc, Child: "INC-2", Alerts: []string{"a3", "a2", "a3"}, Reason: "phishing wave"},
-			want: []incident.Event{
+	domaintest.RunDecider(t, incident.Decider, []caseRow{
+		{Name: "split off: the alerts moved", Given: withAlerts, When: incident.Split{Meta: m, IncidentID: caseInc, Child: "INC-2", Alerts: []string{"a3", "a2", "a3"}, Reason: "phishing wave"},
+			Want: []incident.Event{
 				incident.SplitOff{Child: "INC-2", Alerts: []string{"a3", "a2"}, Reason: "phishing wave", At: caseT1},
 				incident.AlertUnlinked{Alert: "a3", MovedTo: "INC-2", At: caseT1},
 				incident.AlertUnlinked{Alert: "a2", MovedTo: "INC-2", At: caseT1},
 			}},
-		{name: "an alert that is not linked", given: withAlerts, when: incident.Split{Meta: m, IncidentID: caseInc, Child: "INC-2", Alerts: []string{"a1", "a9"}}, wantErr: domain.ErrNotFound},
-		{name: "no alerts", given: withAlerts, when: incident.Split{Meta: m, IncidentID: caseInc, Child: "INC-2"}, wantField: "alerts"},
-		{name: "into itself", given: withAlerts, when: incident.Split{Meta: m, IncidentID: caseInc, Child: caseInc, Alerts: []string{"a1"}}, wantField: "child"},
-		{name: "into a child split off before", given: append(slices.Clone(withAlerts), incident.SplitOff{Child: "INC-2", Alerts: []string{"a9"}, At: caseT0}),
-			when: incident.Split{Meta: m, IncidentID: caseInc, Child: "INC-2", Alerts: []string{"a1"}}, wantErr: domain.ErrConflict},
+		{Name: "an alert that is not linked", Given: withAlerts, When: incident.Split{Meta: m, IncidentID: caseInc, Child: "INC-2", Alerts: []string{"a1", "a9"}}, WantErr: domain.ErrNotFound},
+		{Name: "no alerts", Given: withAlerts, When: incident.Split{Meta: m, IncidentID: caseInc, Child: "INC-2"}, WantField: "alerts"},
+		{Name: "into itself", Given: withAlerts, When: incident.Split{Meta: m, IncidentID: caseInc, Child: caseInc, Alerts: []string{"a1"}}, WantField: "child"},
+		{Name: "into a child split off before", Given: append(slices.Clone(withAlerts), incident.SplitOff{Child: "INC-2", Alerts: []string{"a9"}, At: caseT0}),
+			When: incident.Split{Meta: m, IncidentID: caseInc, Child: "INC-2", Alerts: []string{"a1"}}, WantErr: domain.ErrConflict},
 	})
 }
 
@@ -586,15 +539,15 @@ func TestReSnapshotProfile(t *testing.T) {
 	p2.Regimes = []tenant.Regime{tenant.NIS2, tenant.GDPR}
 	p2norm := p2.Normalize()
 	snapped := caseHist(incident.ProfileSnapshotted{Profile: p, At: caseT0})
-	caseRun(t, []caseRow{
-		{name: "records the new profile", given: snapped, when: incident.ReSnapshotProfile{Meta: m, IncidentID: caseInc, Profile: p2, Reason: "GDPR added"},
-			want: []incident.Event{incident.ProfileSnapshotted{Profile: p2norm, Reason: "GDPR added", At: caseT1}}},
-		{name: "the first snapshot of an incident opened without one", given: caseHist(), when: incident.ReSnapshotProfile{Meta: m, IncidentID: caseInc, Profile: p, Reason: "profile configured"},
-			want: []incident.Event{incident.ProfileSnapshotted{Profile: p, Reason: "profile configured", At: caseT1}}},
-		{name: "the same profile is a no-op", given: snapped, when: incident.ReSnapshotProfile{Meta: m, IncidentID: caseInc, Profile: p, Reason: "check"}},
-		{name: "a reason is required", given: snapped, when: incident.ReSnapshotProfile{Meta: m, IncidentID: caseInc, Profile: p2}, wantField: "reason"},
-		{name: "invalid profile", given: snapped, when: incident.ReSnapshotProfile{Meta: m, IncidentID: caseInc, Profile: tenant.Profile{MemberState: "DE", TZ: "Berlin"}, Reason: "x"},
-			wantField: "profile.tz"},
+	domaintest.RunDecider(t, incident.Decider, []caseRow{
+		{Name: "records the new profile", Given: snapped, When: incident.ReSnapshotProfile{Meta: m, IncidentID: caseInc, Profile: p2, Reason: "GDPR added"},
+			Want: []incident.Event{incident.ProfileSnapshotted{Profile: p2norm, Reason: "GDPR added", At: caseT1}}},
+		{Name: "the first snapshot of an incident opened without one", Given: caseHist(), When: incident.ReSnapshotProfile{Meta: m, IncidentID: caseInc, Profile: p, Reason: "profile configured"},
+			Want: []incident.Event{incident.ProfileSnapshotted{Profile: p, Reason: "profile configured", At: caseT1}}},
+		{Name: "the same profile is a no-op", Given: snapped, When: incident.ReSnapshotProfile{Meta: m, IncidentID: caseInc, Profile: p, Reason: "check"}},
+		{Name: "a reason is required", Given: snapped, When: incident.ReSnapshotProfile{Meta: m, IncidentID: caseInc, Profile: p2}, WantField: "reason"},
+		{Name: "invalid profile", Given: snapped, When: incident.ReSnapshotProfile{Meta: m, IncidentID: caseInc, Profile: tenant.Profile{MemberState: "DE", TZ: "Berlin"}, Reason: "x"},
+			WantField: "profile.tz"},
 	})
 }
 

@@ -1,16 +1,19 @@
 package incident
 
-import "github.com/socledger/socledger/domain"
+import (
+	"slices"
+
+	"github.com/socledger/socledger/domain"
+)
 
 // codec maps every incident event type, case and regulatory, to its Go type.
 var codec = newCodec()
 
 func newCodec() *domain.Codec[Event] {
 	c := domain.NewCodec[Event]()
-	for _, e := range caseEvents {
+	for _, e := range slices.Concat(caseEvents, regulatoryEvents) {
 		c.Register(e, 1)
 	}
-	registerRegulatory(c)
 	return c
 }
 

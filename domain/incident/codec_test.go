@@ -1,16 +1,14 @@
 package incident_test
 
 import (
-	"encoding/json"
-	"os"
 	"path/filepath"
 	"reflect"
 	"regexp"
 	"slices"
-	"strings"
 	"testing"
 
 	"github.com/socledger/socledger/domain"
+	"github.com/socledger/socledger/domain/domaintest"
 	"github.com/socledger/socledger/domain/incident"
 )
 
@@ -31,64 +29,31 @@ func TestCodecTypes(t *testing.T) {
 			t.Errorf("%s: schema %d", typ, c.Schema(typ))
 		}
 	}
+	if n := len(incident.RegulatoryEventTypes()); n != 15 {
+		t.Errorf("%d regulatory event types, want 15", n)
+	}
 	if incident.Codec() != c {
 		t.Error("Codec builds a new codec on every call")
 	}
 }
 
-// TestCodecSamples decodes testdata/events/<type>.v1.json for every
-// registered type (case and regulatory), checks that the sample spells
-// exactly the fields the event encodes, and that encode → decode round-trips.
-// A sample of a type the codec does not know fails too.
+// TestCodecSamples checks the codec against testdata/events (see
+// domaintest.CheckSamples): a sample of every case and regulatory event
+// type, each spelling exactly the fields the event encodes, and every
+// regulatory sample with its fact ID.
 func TestCodecSamples(t *testing.T) {
 	t.Parallel()
-	c := incident.Codec()
-	files, err := filepath.Glob(filepath.Join("testdata", "events", "*.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, f := range files {
-		typ, ok := strings.CutSuffix(filepath.Base(f), ".v1.json")
-		if !ok || !c.Knows(typ) {
-			t.Errorf("%s: a sample of no registered type at schema 1", f)
+	samples := domaintest.CheckSamples(t, incident.Codec(), filepath.Join("testdata", "events"))
+	for _, typ := range incident.RegulatoryEventTypes() {
+		if e, ok := samples[typ]; ok && regEventID(t, e) == "" {
+			t.Errorf("%s: sample has no id", typ)
 		}
-	}
-	for _, typ := range c.Types() {
-		t.Run(typ, func(t *testing.T) {
-			t.Parallel()
-			data, err := os.ReadFile(filepath.Join("testdata", "events", typ+".v1.json"))
-			if err != nil {
-				t.Fatalf("no sample: %v", err)
-			}
-			e, err := c.Decode(typ, 1, data)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if e.EventType() != typ {
-				t.Fatalf("decoded a %s", e.EventType())
-			}
-			name, schema, out, err := c.Encode(e)
-			if err != nil || name != typ || schema != 1 {
-				t.Fatalf("encode: %s %d %v", name, schema, err)
-			}
-			if got, want := jsonKeys(t, out), jsonKeys(t, data); !reflect.DeepEqual(got, want) {
-				t.Errorf("sample fields %v, event encodes %v", want, got)
-			}
-			back, err := c.Decode(typ, 1, out)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !reflect.DeepEqual(back, e) {
-				t.Errorf("round trip\n got %#v\nwant %#v", back, e)
-			}
-		})
 	}
 }
 
 // TestCaseRoundTrip encodes and decodes events as Decide builds them.
 func TestCaseRoundTrip(t *testing.T) {
 	t.Parallel()
-	c := incident.Codec()
 	p := caseProfile()
 	var events []incident.Event
 	decide := func(cmd incident.Command) {
@@ -106,31 +71,5 @@ func TestCaseRoundTrip(t *testing.T) {
 	decide(incident.Escalate{Meta: caseMeta("c3"), IncidentID: caseInc, Tier: 2, Team: "ir"})
 	decide(incident.Split{Meta: caseMeta("c4"), IncidentID: caseInc, Child: "INC-2", Alerts: []string{"alert-2"}})
 	decide(incident.MergeInto{Meta: caseMeta("c5"), IncidentID: caseInc, Target: "INC-0"})
-	for _, e := range events {
-		typ, schema, data, err := c.Encode(e)
-		if err != nil {
-			t.Fatal(err)
-		}
-		back, err := c.Decode(typ, schema, data)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !reflect.DeepEqual(back, e) {
-			t.Errorf("%s round trip\n got %#v\nwant %#v", typ, back, e)
-		}
-	}
-}
-
-func jsonKeys(t *testing.T, data []byte) []string {
-	t.Helper()
-	var m map[string]json.RawMessage
-	if err := json.Unmarshal(data, &m); err != nil {
-		t.Fatal(err)
-	}
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
+	domaintest.CheckRoundTrip(t, incident.Codec(), events...)
 }

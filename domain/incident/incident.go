@@ -1,6 +1,8 @@
 package incident
 
 import (
+	"slices"
+
 	"github.com/socledger/socledger/domain"
 )
 
@@ -72,4 +74,31 @@ func Evolve(s State, e Event) State {
 	}
 	s.Case = evolveCase(s.Case, e)
 	return s
+}
+
+// firstErr returns the first non-nil error.
+func firstErr(errs ...error) error {
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// cloneNil returns a copy of s, nil when s is empty.
+func cloneNil[S ~[]E, E any](s S) S {
+	if len(s) == 0 {
+		return nil
+	}
+	return slices.Clone(s)
+}
+
+// eventTypes returns the type names of events, in order.
+func eventTypes(events []Event) []string {
+	names := make([]string, len(events))
+	for i, e := range events {
+		names[i] = e.EventType()
+	}
+	return names
 }

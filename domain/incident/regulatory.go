@@ -4,7 +4,6 @@ import (
 	"slices"
 	"time"
 
-	"github.com/socledger/socledger/domain"
 	"github.com/socledger/socledger/domain/internal/cow"
 	"github.com/socledger/socledger/domain/tenant"
 )
@@ -400,13 +399,6 @@ type regulatoryEvent interface {
 // identified is implemented by every regulatory event.
 type identified interface{ factID() string }
 
-// registerRegulatory registers every regulatory event at schema 1.
-func registerRegulatory(c *domain.Codec[Event]) {
-	for _, e := range regulatoryEvents {
-		c.Register(e, 1)
-	}
-}
-
 // regulatoryEvents holds a zero value of every regulatory event type.
 var regulatoryEvents = []Event{
 	Detected{}, AwarenessEstablished{}, ClassifiedSignificantNIS2{}, DeclassifiedNIS2{},
@@ -418,13 +410,7 @@ var regulatoryEvents = []Event{
 
 // RegulatoryEventTypes returns the type names of the regulatory events, in
 // the order of §5.
-func RegulatoryEventTypes() []string {
-	names := make([]string, len(regulatoryEvents))
-	for i, e := range regulatoryEvents {
-		names[i] = e.EventType()
-	}
-	return names
-}
+func RegulatoryEventTypes() []string { return eventTypes(regulatoryEvents) }
 
 // Fact is one recorded regulatory fact.
 type Fact struct {

@@ -257,29 +257,29 @@ func buildRegulatory(c regulatoryCommand, id string) (Event, error) {
 	switch c := c.(type) {
 	case RecordDetection:
 		e := Detected{ID: id, At: utc(c.At), Source: c.Source, SignalRef: c.SignalRef}
-		return e, first(domain.RequireTime("at", e.At), domain.RequireText("source", e.Source))
+		return e, firstErr(domain.RequireTime("at", e.At), domain.RequireText("source", e.Source))
 	case EstablishAwareness:
 		e := AwarenessEstablished{ID: id, Regime: c.Regime, At: utc(c.At), Basis: c.Basis}
-		return e, first(validRegime("regime", e.Regime), domain.RequireTime("at", e.At), domain.RequireText("basis", e.Basis))
+		return e, firstErr(validRegime("regime", e.Regime), domain.RequireTime("at", e.At), domain.RequireText("basis", e.Basis))
 	case ClassifySignificantNIS2:
 		e := ClassifiedSignificantNIS2{ID: id, At: utc(c.At), Criteria: cloneNil(c.Criteria), TrustServiceAffected: c.TrustServiceAffected}
-		return e, first(domain.RequireTime("at", e.At), validCriteria("criteria", e.Criteria, CriterionNIS2, true))
+		return e, firstErr(domain.RequireTime("at", e.At), validCriteria("criteria", e.Criteria, CriterionNIS2, true))
 	case DeclassifyNIS2:
 		e := DeclassifiedNIS2{ID: id, At: utc(c.At), Rationale: c.Rationale}
-		return e, first(domain.RequireTime("at", e.At), domain.RequireText("rationale", e.Rationale))
+		return e, firstErr(domain.RequireTime("at", e.At), domain.RequireText("rationale", e.Rationale))
 	case AssessClassificationDORA:
 		e := ClassificationAssessedDORA{ID: id, At: utc(c.At), Result: c.Result, Gate: cloneNil(c.Gate), Thresholds: cloneNil(c.Thresholds), Rule: c.Rule}
-		return e, first(domain.RequireTime("at", e.At), validDORA(e))
+		return e, firstErr(domain.RequireTime("at", e.At), validDORA(e))
 	case ReclassifyNonMajorDORA:
 		e := ReclassifiedNonMajorDORA{ID: id, At: utc(c.At), Rationale: c.Rationale}
-		return e, first(domain.RequireTime("at", e.At), domain.RequireText("rationale", e.Rationale))
+		return e, firstErr(domain.RequireTime("at", e.At), domain.RequireText("rationale", e.Rationale))
 	case AggregateRecurringIncidents:
 		e := RecurringIncidentsAggregated{ID: id, At: utc(c.Meta.At), Regime: c.Regime, MemberIncidentIDs: cloneNil(c.MemberIncidentIDs),
 			LastDetectionAt: utc(c.LastDetectionAt), RootCause: c.RootCause, AssessedAt: utc(c.AssessedAt)}
 		return e, validRecurring(e)
 	case AssessPersonalDataBreach:
 		e := PersonalDataBreachAssessed{ID: id, At: utc(c.At), Risk: c.Risk, NotifySA: c.NotifySA, NotifySubjects: c.NotifySubjects}
-		return e, first(domain.RequireTime("at", e.At), validBreach(e))
+		return e, firstErr(domain.RequireTime("at", e.At), validBreach(e))
 	case RecordRecovery:
 		e := RegularActivitiesRecovered{ID: id, At: utc(c.At)}
 		return e, domain.RequireTime("at", e.At)
@@ -291,21 +291,21 @@ func buildRegulatory(c regulatoryCommand, id string) (Event, error) {
 		return e, domain.RequireTime("at", e.At)
 	case ReceiveAuthorityRequest:
 		e := AuthorityRequestReceived{ID: id, Regime: c.Regime, Kind: c.Kind, At: utc(c.At), DueAt: utcPtr(c.DueAt), Authority: c.Authority, Ref: c.Ref}
-		return e, first(validRegime("regime", e.Regime), validKindOf("kind", e.Kind, e.Regime), domain.RequireTime("at", e.At),
+		return e, firstErr(validRegime("regime", e.Regime), validKindOf("kind", e.Kind, e.Regime), domain.RequireTime("at", e.At),
 			domain.RequireText("authority", e.Authority), consistentTimes(e))
 	case SubmitNotification:
 		e := NotificationSubmitted{ID: id, At: utc(c.Meta.At), SubmissionID: c.SubmissionID, Kinds: cloneNil(c.Kinds), SentAt: utc(c.SentAt),
 			ReceivedAt: utcPtr(c.ReceivedAt), Authority: c.Authority, Channel: c.Channel, AuthorityRef: c.AuthorityRef,
 			ContentHash: c.ContentHash, DelayReason: c.DelayReason}
-		return e, first(domain.ValidateID("submissionId", e.SubmissionID), validKinds(e.Kinds), domain.RequireTime("sentAt", e.SentAt),
+		return e, firstErr(domain.ValidateID("submissionId", e.SubmissionID), validKinds(e.Kinds), domain.RequireTime("sentAt", e.SentAt),
 			domain.RequireText("authority", e.Authority), consistentTimes(e))
 	case NotifyDelay:
 		e := DelayNotified{ID: id, Regime: c.Regime, Kind: c.Kind, At: utc(c.At), Reasons: c.Reasons}
-		return e, first(validRegime("regime", e.Regime), validKindOf("kind", e.Kind, e.Regime), domain.RequireTime("at", e.At),
+		return e, firstErr(validRegime("regime", e.Regime), validKindOf("kind", e.Kind, e.Regime), domain.RequireTime("at", e.At),
 			domain.RequireText("reasons", e.Reasons))
 	case CorrectTimestamp:
 		e := TimestampCorrected{ID: id, At: utc(c.Meta.At), TargetEventID: c.TargetEventID, Field: c.Field, Old: utcPtr(c.Old), New: utc(c.New), Reason: c.Reason}
-		return e, first(domain.RequireText("targetEventId", e.TargetEventID), domain.RequireText("field", e.Field),
+		return e, firstErr(domain.RequireText("targetEventId", e.TargetEventID), domain.RequireText("field", e.Field),
 			domain.RequireTime("new", e.New), domain.RequireText("reason", e.Reason))
 	}
 	return nil, fmt.Errorf("incident: unknown regulatory command %T", c)
@@ -559,7 +559,7 @@ func validRecurring(e RecurringIncidentsAggregated) error {
 			return &domain.FieldError{Field: f, Value: m, Reason: "listed twice"}
 		}
 	}
-	return first(domain.RequireTime("lastDetectionAt", e.LastDetectionAt), domain.RequireText("rootCause", e.RootCause),
+	return firstErr(domain.RequireTime("lastDetectionAt", e.LastDetectionAt), domain.RequireText("rootCause", e.RootCause),
 		domain.RequireTime("assessedAt", e.AssessedAt), consistentTimes(e))
 }
 
@@ -574,16 +574,6 @@ func validBreach(e PersonalDataBreachAssessed) error {
 	return nil
 }
 
-// first returns the first non-nil error.
-func first(errs ...error) error {
-	for _, err := range errs {
-		if err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
 // utc returns t in UTC (zero stays zero).
 func utc(t time.Time) time.Time { return t.UTC() }
 
@@ -594,14 +584,6 @@ func utcPtr(t *time.Time) *time.Time {
 	}
 	u := t.UTC()
 	return &u
-}
-
-// cloneNil returns a copy of s, nil when s is empty.
-func cloneNil[S ~[]E, E any](s S) S {
-	if len(s) == 0 {
-		return nil
-	}
-	return slices.Clone(s)
 }
 
 // opened reports whether the incident was opened (closed incidents count:

@@ -1,7 +1,6 @@
 package incident_test
 
 import (
-	"errors"
 	"fmt"
 	"reflect"
 	"sync"
@@ -9,6 +8,7 @@ import (
 	"time"
 
 	"github.com/socledger/socledger/domain"
+	"github.com/socledger/socledger/domain/domaintest"
 	"github.com/socledger/socledger/domain/incident"
 	"github.com/socledger/socledger/domain/tenant"
 )
@@ -51,43 +51,7 @@ func regAfter(more ...incident.Event) []incident.Event {
 }
 
 // regCase is one given / when / then row.
-type regCase struct {
-	name  string
-	given []incident.Event
-	when  incident.Command
-	want  []incident.Event
-	// wantErr is matched with errors.Is; wantField, when set, with
-	// errors.As *domain.FieldError on that field (and ErrInvalid).
-	wantErr   error
-	wantField string
-}
-
-func regRun(t *testing.T, rows []regCase) {
-	t.Helper()
-	for _, tt := range rows {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			s := incident.Decider.Fold(incident.State{}, tt.given)
-			got, err := incident.Decide(tt.when, s)
-			switch {
-			case tt.wantField != "":
-				var fe *domain.FieldError
-				if !errors.As(err, &fe) || fe.Field != tt.wantField || !errors.Is(err, domain.ErrInvalid) {
-					t.Fatalf("err = %v, want a field error on %q", err, tt.wantField)
-				}
-			case tt.wantErr != nil:
-				if !errors.Is(err, tt.wantErr) {
-					t.Fatalf("err = %v, want %v", err, tt.wantErr)
-				}
-			case err != nil:
-				t.Fatalf("unexpected error: %v", err)
-			}
-			if !reflect.DeepEqual(got, tt.want) {
-				t.Fatalf("events\n got %#v\nwant %#v", got, tt.want)
-			}
-		})
-	}
-}
+type regCase = domaintest.Row[incident.Command, incident.Event]
 
 // Scenario 6 values.
 var (
@@ -121,20 +85,20 @@ func TestRecordDetection(t *testing.T) {
 	noAt.At = time.Time{}
 	noSource := ok
 	noSource.Source = ""
-	regRun(t, []regCase{
-		{name: "records the first signal", given: regOpened(), when: ok,
-			want: []incident.Event{incident.Detected{ID: regID("c1"), At: regAt("2025-03-04T08:40:00Z"), Source: "edr", SignalRef: "alert-7f3c"}}},
-		{name: "stores the time in UTC", given: regOpened(),
-			when: incident.RecordDetection{Meta: regMeta("c1"), IncidentID: regIncident, At: regAt("2025-03-04T09:40:00+01:00"), Source: "edr"},
-			want: []incident.Event{incident.Detected{ID: regID("c1"), At: regAt("2025-03-04T08:40:00Z"), Source: "edr"}}},
-		{name: "a second detection is a new fact", given: regAfter(incident.Detected{ID: regID("c0"), At: regAt("2025-03-04T08:00:00Z"), Source: "siem"}), when: ok,
-			want: []incident.Event{incident.Detected{ID: regID("c1"), At: regAt("2025-03-04T08:40:00Z"), Source: "edr", SignalRef: "alert-7f3c"}}},
-		{name: "zero at", given: regOpened(), when: noAt, wantField: "at"},
-		{name: "no source", given: regOpened(), when: noSource, wantField: "source"},
-		{name: "incident not opened", when: ok, wantErr: domain.ErrNotFound},
-		{name: "field errors come before not found", when: noAt, wantField: "at"},
-		{name: "no command ID", given: regOpened(), when: incident.RecordDetection{Meta: domain.Meta{Tenant: "acme-bank", Actor: "a", At: regAt("2025-03-04T08:40:00Z")}, IncidentID: regIncident, At: regAt("2025-03-04T08:40:00Z"), Source: "edr"}, wantField: "commandId"},
-		{name: "bad incident ID", given: regOpened(), when: incident.RecordDetection{Meta: regMeta("c1"), IncidentID: "bad id", At: regAt("2025-03-04T08:40:00Z"), Source: "edr"}, wantField: "incident"},
+	domaintest.RunDecider(t, incident.Decider, []regCase{
+		{Name: "records the first signal", Given: regOpened(), When: ok,
+			Want: []incident.Event{incident.Detected{ID: regID("c1"), At: regAt("2025-03-04T08:40:00Z"), Source: "edr", SignalRef: "alert-7f3c"}}},
+		{Name: "stores the time in UTC", Given: regOpened(),
+			When: incident.RecordDetection{Meta: regMeta("c1"), IncidentID: regIncident, At: regAt("2025-03-04T09:40:00+01:00"), Source: "edr"},
+			Want: []incident.Event{incident.Detected{ID: regID("c1"), At: regAt("2025-03-04T08:40:00Z"), Source: "edr"}}},
+		{Name: "a second detection is a new fact", Given: regAfter(incident.Detected{ID: regID("c0"), At: regAt("2025-03-04T08:00:00Z"), Source: "siem"}), When: ok,
+			Want: []incident.Event{incident.Detected{ID: regID("c1"), At: regAt("2025-03-04T08:40:00Z"), Source: "edr", SignalRef: "alert-7f3c"}}},
+		{Name: "zero at", Given: regOpened(), When: noAt, WantField: "at"},
+		{Name: "no source", Given: regOpened(), When: noSource, WantField: "source"},
+		{Name: "incident not opened", When: ok, WantErr: domain.ErrNotFound},
+		{Name: "field errors come before not found", When: noAt, WantField: "at"},
+		{Name: "no command ID", Given: regOpened(), When: incident.RecordDetection{Meta: domain.Meta{Tenant: "acme-bank", Actor: "a", At: regAt("2025-03-04T08:40:00Z")}, IncidentID: regIncident, At: regAt("2025-03-04T08:40:00Z"), Source: "edr"}, WantField: "commandId"},
+		{Name: "bad incident ID", Given: regOpened(), When: incident.RecordDetection{Meta: regMeta("c1"), IncidentID: "bad id", At: regAt("2025-03-04T08:40:00Z"), Source: "edr"}, WantField: "incident"},
 	})
 }
 
@@ -144,16 +108,16 @@ func TestEstablishAwareness(t *testing.T) {
 		return incident.EstablishAwareness{Meta: regMeta("cmd-aware"), IncidentID: regIncident, Regime: r, At: at, Basis: basis}
 	}
 	a := regAt("2025-03-04T09:00:00Z")
-	regRun(t, []regCase{
-		{name: "DORA awareness", given: regOpened(), when: cmd(tenant.DORA, a, "outage confirmed"), want: []incident.Event{regAware}},
-		{name: "GDPR awareness", given: regOpened(), when: cmd(tenant.GDPR, a, "customer data exfiltrated"),
-			want: []incident.Event{incident.AwarenessEstablished{ID: regID("cmd-aware"), Regime: tenant.GDPR, At: a, Basis: "customer data exfiltrated"}}},
-		{name: "awareness on a closed incident", given: regClosed(), when: cmd(tenant.DORA, a, "outage confirmed"), want: []incident.Event{regAware}},
-		{name: "unknown regime", given: regOpened(), when: cmd("PSD2", a, "x"), wantField: "regime"},
-		{name: "empty regime", given: regOpened(), when: cmd("", a, "x"), wantField: "regime"},
-		{name: "zero at", given: regOpened(), when: cmd(tenant.DORA, time.Time{}, "x"), wantField: "at"},
-		{name: "no basis", given: regOpened(), when: cmd(tenant.DORA, a, ""), wantField: "basis"},
-		{name: "not opened", when: cmd(tenant.DORA, a, "x"), wantErr: domain.ErrNotFound},
+	domaintest.RunDecider(t, incident.Decider, []regCase{
+		{Name: "DORA awareness", Given: regOpened(), When: cmd(tenant.DORA, a, "outage confirmed"), Want: []incident.Event{regAware}},
+		{Name: "GDPR awareness", Given: regOpened(), When: cmd(tenant.GDPR, a, "customer data exfiltrated"),
+			Want: []incident.Event{incident.AwarenessEstablished{ID: regID("cmd-aware"), Regime: tenant.GDPR, At: a, Basis: "customer data exfiltrated"}}},
+		{Name: "awareness on a closed incident", Given: regClosed(), When: cmd(tenant.DORA, a, "outage confirmed"), Want: []incident.Event{regAware}},
+		{Name: "unknown regime", Given: regOpened(), When: cmd("PSD2", a, "x"), WantField: "regime"},
+		{Name: "empty regime", Given: regOpened(), When: cmd("", a, "x"), WantField: "regime"},
+		{Name: "zero at", Given: regOpened(), When: cmd(tenant.DORA, time.Time{}, "x"), WantField: "at"},
+		{Name: "no basis", Given: regOpened(), When: cmd(tenant.DORA, a, ""), WantField: "basis"},
+		{Name: "not opened", When: cmd(tenant.DORA, a, "x"), WantErr: domain.ErrNotFound},
 	})
 }
 
@@ -182,27 +146,27 @@ func TestClassifySignificantNIS2(t *testing.T) {
 	tsp.TrustServiceAffected = true
 	noAt := cmd("NIS2:23(3)(a)")
 	noAt.At = time.Time{}
-	regRun(t, []regCase{
-		{name: "2690 cloud criterion (scenario 1)", given: regOpened(), when: cmd("IR2024/2690:7(a)"), want: want(false, "IR2024/2690:7(a)")},
-		{name: "general 23(3)(a) test (scenario 2)", given: regOpened(), when: cmd("NIS2:23(3)(a)"), want: want(false, "NIS2:23(3)(a)")},
-		{name: "TSP with trust service hit (scenario 3)", given: regOpened(), when: tsp, want: want(true, "IR2024/2690:14(a)")},
-		{name: "several criteria", given: regOpened(), when: cmd("NIS2:23(3)(b)", "IR2024/2690:3(e)", "IR2024/2690:3(a)"),
-			want: want(false, "NIS2:23(3)(b)", "IR2024/2690:3(e)", "IR2024/2690:3(a)")},
-		{name: "recurring incidents (2690 Art. 4) with an aggregation", given: regAfter(nis2Recurring), when: cmd("IR2024/2690:3(f)", "IR2024/2690:4"),
-			want: want(false, "IR2024/2690:3(f)", "IR2024/2690:4")},
-		{name: "Art. 4 needs a recorded NIS2 aggregation", given: regOpened(), when: cmd("NIS2:23(3)(a)", "IR2024/2690:4"), wantField: "criteria[1].code"},
-		{name: "Art. 3(1)(f) needs a recorded NIS2 aggregation", given: regOpened(), when: cmd("IR2024/2690:3(f)"), wantField: "criteria[0].code"},
-		{name: "a DORA aggregation does not count for NIS2", given: regAfter(doraRecurring), when: cmd("IR2024/2690:4"), wantField: "criteria[0].code"},
-		{name: "no criteria", given: regOpened(), when: cmd(), wantField: "criteria"},
-		{name: "empty code", given: regOpened(), when: cmd(""), wantField: "criteria[0].code"},
-		{name: "unknown article", given: regOpened(), when: cmd("NIS2:23(3)(a)", "IR2024/2690:15(a)"), wantField: "criteria[1].code"},
-		{name: "unknown point", given: regOpened(), when: cmd("IR2024/2690:7(e)"), wantField: "criteria[0].code"},
-		{name: "Art. 3 needs a point", given: regOpened(), when: cmd("IR2024/2690:3"), wantField: "criteria[0].code"},
-		{name: "unknown NIS2 point", given: regOpened(), when: cmd("NIS2:23(3)(c)"), wantField: "criteria[0].code"},
-		{name: "a DORA threshold is not a NIS2 criterion", given: regOpened(), when: cmd("RTS2024/1772:9(3)(b)"), wantField: "criteria[0].code"},
-		{name: "duplicate code", given: regOpened(), when: cmd("IR2024/2690:7(a)", "IR2024/2690:7(a)"), wantField: "criteria[1].code"},
-		{name: "zero at", given: regOpened(), when: noAt, wantField: "at"},
-		{name: "not opened", when: cmd("NIS2:23(3)(a)"), wantErr: domain.ErrNotFound},
+	domaintest.RunDecider(t, incident.Decider, []regCase{
+		{Name: "2690 cloud criterion (scenario 1)", Given: regOpened(), When: cmd("IR2024/2690:7(a)"), Want: want(false, "IR2024/2690:7(a)")},
+		{Name: "general 23(3)(a) test (scenario 2)", Given: regOpened(), When: cmd("NIS2:23(3)(a)"), Want: want(false, "NIS2:23(3)(a)")},
+		{Name: "TSP with trust service hit (scenario 3)", Given: regOpened(), When: tsp, Want: want(true, "IR2024/2690:14(a)")},
+		{Name: "several criteria", Given: regOpened(), When: cmd("NIS2:23(3)(b)", "IR2024/2690:3(e)", "IR2024/2690:3(a)"),
+			Want: want(false, "NIS2:23(3)(b)", "IR2024/2690:3(e)", "IR2024/2690:3(a)")},
+		{Name: "recurring incidents (2690 Art. 4) with an aggregation", Given: regAfter(nis2Recurring), When: cmd("IR2024/2690:3(f)", "IR2024/2690:4"),
+			Want: want(false, "IR2024/2690:3(f)", "IR2024/2690:4")},
+		{Name: "Art. 4 needs a recorded NIS2 aggregation", Given: regOpened(), When: cmd("NIS2:23(3)(a)", "IR2024/2690:4"), WantField: "criteria[1].code"},
+		{Name: "Art. 3(1)(f) needs a recorded NIS2 aggregation", Given: regOpened(), When: cmd("IR2024/2690:3(f)"), WantField: "criteria[0].code"},
+		{Name: "a DORA aggregation does not count for NIS2", Given: regAfter(doraRecurring), When: cmd("IR2024/2690:4"), WantField: "criteria[0].code"},
+		{Name: "no criteria", Given: regOpened(), When: cmd(), WantField: "criteria"},
+		{Name: "empty code", Given: regOpened(), When: cmd(""), WantField: "criteria[0].code"},
+		{Name: "unknown article", Given: regOpened(), When: cmd("NIS2:23(3)(a)", "IR2024/2690:15(a)"), WantField: "criteria[1].code"},
+		{Name: "unknown point", Given: regOpened(), When: cmd("IR2024/2690:7(e)"), WantField: "criteria[0].code"},
+		{Name: "Art. 3 needs a point", Given: regOpened(), When: cmd("IR2024/2690:3"), WantField: "criteria[0].code"},
+		{Name: "unknown NIS2 point", Given: regOpened(), When: cmd("NIS2:23(3)(c)"), WantField: "criteria[0].code"},
+		{Name: "a DORA threshold is not a NIS2 criterion", Given: regOpened(), When: cmd("RTS2024/1772:9(3)(b)"), WantField: "criteria[0].code"},
+		{Name: "duplicate code", Given: regOpened(), When: cmd("IR2024/2690:7(a)", "IR2024/2690:7(a)"), WantField: "criteria[1].code"},
+		{Name: "zero at", Given: regOpened(), When: noAt, WantField: "at"},
+		{Name: "not opened", When: cmd("NIS2:23(3)(a)"), WantErr: domain.ErrNotFound},
 	})
 }
 
@@ -215,15 +179,15 @@ func TestDeclassifyNIS2(t *testing.T) {
 	noAt := ok
 	noAt.At = time.Time{}
 	wantOK := []incident.Event{incident.DeclassifiedNIS2{ID: regID("c1"), At: regAt("2025-03-05T15:00:00Z"), Rationale: "scheduled maintenance"}}
-	regRun(t, []regCase{
-		{name: "declassifies a significant incident", given: regAfter(classified), when: ok, want: wantOK},
-		{name: "a second declassification is a new fact",
-			given: regAfter(classified, incident.DeclassifiedNIS2{ID: regID("c0b"), At: regAt("2025-03-05T14:00:00Z"), Rationale: "x"}), when: ok, want: wantOK},
-		{name: "nothing to declassify", given: regOpened(), when: ok, wantErr: incident.ErrNotClassified},
-		{name: "nothing to declassify is a conflict", given: regOpened(), when: ok, wantErr: domain.ErrConflict},
-		{name: "no rationale", given: regAfter(classified), when: noRationale, wantField: "rationale"},
-		{name: "zero at", given: regAfter(classified), when: noAt, wantField: "at"},
-		{name: "not opened", when: ok, wantErr: domain.ErrNotFound},
+	domaintest.RunDecider(t, incident.Decider, []regCase{
+		{Name: "declassifies a significant incident", Given: regAfter(classified), When: ok, Want: wantOK},
+		{Name: "a second declassification is a new fact",
+			Given: regAfter(classified, incident.DeclassifiedNIS2{ID: regID("c0b"), At: regAt("2025-03-05T14:00:00Z"), Rationale: "x"}), When: ok, Want: wantOK},
+		{Name: "nothing to declassify", Given: regOpened(), When: ok, WantErr: incident.ErrNotClassified},
+		{Name: "nothing to declassify is a conflict", Given: regOpened(), When: ok, WantErr: domain.ErrConflict},
+		{Name: "no rationale", Given: regAfter(classified), When: noRationale, WantField: "rationale"},
+		{Name: "zero at", Given: regAfter(classified), When: noAt, WantField: "at"},
+		{Name: "not opened", When: ok, WantErr: domain.ErrNotFound},
 	})
 }
 
@@ -255,38 +219,38 @@ func TestAssessClassificationDORA(t *testing.T) {
 		MemberIncidentIDs: []string{"INC-1", "INC-2"}, LastDetectionAt: regAt("2025-03-04T08:40:00Z"), RootCause: "expired certificate", AssessedAt: regAt("2025-03-31T16:00:00Z")}
 	noAt := regDORAClassification
 	noAt.At = time.Time{}
-	regRun(t, []regCase{
-		{name: "scenario 6: major by 8(1)(b), gate 6(a), 9(1)(b) and 9(3)(b)", given: regOpened(), when: regDORAClassification, want: []incident.Event{regDORAClassified}},
-		{name: "major by 8(1)(a) on 9(5)(b) alone", given: regOpened(), when: cmd(major, r81a, []string{"6(c)"}, t95b), want: want(major, r81a, []string{"6(c)"}, t95b)},
-		{name: "major by 8(2) with an aggregation", given: regAfter(recurring), when: cmd(major, r82, g, t91b, t96), want: want(major, r82, g, t91b, t96)},
-		{name: "non-major with one threshold", given: regOpened(), when: cmd(nonMajor, "", g, t93b), want: want(nonMajor, "", g, t93b)},
-		{name: "non-major without the gate", given: regOpened(), when: cmd(nonMajor, "", nil, t91b, t93b), want: want(nonMajor, "", nil, t91b, t93b)},
-		{name: "unknown result", given: regOpened(), when: cmd("minor", "", g), wantField: "result"},
-		{name: "major needs a rule", given: regOpened(), when: cmd(major, "", g, t91b, t93b), wantField: "rule"},
-		{name: "unknown rule", given: regOpened(), when: cmd(major, "8(3)", g, t91b, t93b), wantField: "rule"},
-		{name: "8(1) needs the gate", given: regOpened(), when: cmd(major, r81b, nil, t91b, t93b), wantField: "gate"},
-		{name: "8(1)(a) needs the gate", given: regOpened(), when: cmd(major, r81a, nil, t95b), wantField: "gate"},
-		{name: "unknown gate point", given: regOpened(), when: cmd(major, r81b, []string{"6(d)"}, t91b, t93b), wantField: "gate[0]"},
-		{name: "duplicate gate point", given: regOpened(), when: cmd(major, r81b, []string{"6(a)", "6(a)"}, t91b, t93b), wantField: "gate[1]"},
-		{name: "8(1)(a) needs 9(5)(b)", given: regOpened(), when: cmd(major, r81a, g, t91b, t93b), wantField: "thresholds"},
-		{name: "8(1)(a) is not met by 9(5)(a)", given: regOpened(), when: cmd(major, r81a, g, t95a), wantField: "thresholds"},
-		{name: "8(1)(b) needs two thresholds", given: regOpened(), when: cmd(major, r81b, g, t93b), wantField: "thresholds"},
-		{name: "8(1)(b) counts 9(5)(b) out", given: regOpened(), when: cmd(major, r81b, g, t93b, t95b), wantField: "thresholds"},
-		{name: "8(1)(b) counts one paragraph once", given: regOpened(), when: cmd(major, r81b, g, t91a, t91b), wantField: "thresholds"},
-		{name: "8(1)(b) with 9(5)(a) and 9(4)", given: regOpened(), when: cmd(major, r81b, g, t95a, t94), want: want(major, r81b, g, t95a, t94)},
-		{name: "8(2) needs a recorded aggregation", given: regOpened(), when: cmd(major, r82, g, t91b, t96), wantField: "rule"},
-		{name: "8(2) needs the members to meet 8(1) together", given: regAfter(recurring), when: cmd(major, r82, g, t91b), wantField: "thresholds"},
-		{name: "8(2) needs the gate", given: regAfter(recurring), when: cmd(major, r82, nil, t91b, t96), wantField: "gate"},
-		{name: "non-major has no rule", given: regOpened(), when: cmd(nonMajor, r81b, g, t93b), wantField: "rule"},
-		{name: "non-major cannot meet 8(1)(a)", given: regOpened(), when: cmd(nonMajor, "", g, t95b), wantField: "result"},
-		{name: "non-major cannot meet 8(1)(b)", given: regOpened(), when: cmd(nonMajor, "", g, t91b, t93b), wantField: "result"},
-		{name: "unknown threshold code", given: regOpened(), when: cmd(major, r81b, g, t91b, "RTS2024/1772:9(7)"), wantField: "thresholds[1].code"},
-		{name: "9(5) needs its point", given: regOpened(), when: cmd(major, r81b, g, t91b, "RTS2024/1772:9(5)"), wantField: "thresholds[1].code"},
-		{name: "a gate code is not a threshold", given: regOpened(), when: cmd(major, r81b, g, t91b, "RTS2024/1772:6(a)"), wantField: "thresholds[1].code"},
-		{name: "a NIS2 code is not a threshold", given: regOpened(), when: cmd(major, r81b, g, t91b, "IR2024/2690:7(a)"), wantField: "thresholds[1].code"},
-		{name: "duplicate threshold", given: regOpened(), when: cmd(major, r81b, g, t91b, t91b, t93b), wantField: "thresholds[1].code"},
-		{name: "zero at", given: regOpened(), when: noAt, wantField: "at"},
-		{name: "not opened", when: regDORAClassification, wantErr: domain.ErrNotFound},
+	domaintest.RunDecider(t, incident.Decider, []regCase{
+		{Name: "scenario 6: major by 8(1)(b), gate 6(a), 9(1)(b) and 9(3)(b)", Given: regOpened(), When: regDORAClassification, Want: []incident.Event{regDORAClassified}},
+		{Name: "major by 8(1)(a) on 9(5)(b) alone", Given: regOpened(), When: cmd(major, r81a, []string{"6(c)"}, t95b), Want: want(major, r81a, []string{"6(c)"}, t95b)},
+		{Name: "major by 8(2) with an aggregation", Given: regAfter(recurring), When: cmd(major, r82, g, t91b, t96), Want: want(major, r82, g, t91b, t96)},
+		{Name: "non-major with one threshold", Given: regOpened(), When: cmd(nonMajor, "", g, t93b), Want: want(nonMajor, "", g, t93b)},
+		{Name: "non-major without the gate", Given: regOpened(), When: cmd(nonMajor, "", nil, t91b, t93b), Want: want(nonMajor, "", nil, t91b, t93b)},
+		{Name: "unknown result", Given: regOpened(), When: cmd("minor", "", g), WantField: "result"},
+		{Name: "major needs a rule", Given: regOpened(), When: cmd(major, "", g, t91b, t93b), WantField: "rule"},
+		{Name: "unknown rule", Given: regOpened(), When: cmd(major, "8(3)", g, t91b, t93b), WantField: "rule"},
+		{Name: "8(1) needs the gate", Given: regOpened(), When: cmd(major, r81b, nil, t91b, t93b), WantField: "gate"},
+		{Name: "8(1)(a) needs the gate", Given: regOpened(), When: cmd(major, r81a, nil, t95b), WantField: "gate"},
+		{Name: "unknown gate point", Given: regOpened(), When: cmd(major, r81b, []string{"6(d)"}, t91b, t93b), WantField: "gate[0]"},
+		{Name: "duplicate gate point", Given: regOpened(), When: cmd(major, r81b, []string{"6(a)", "6(a)"}, t91b, t93b), WantField: "gate[1]"},
+		{Name: "8(1)(a) needs 9(5)(b)", Given: regOpened(), When: cmd(major, r81a, g, t91b, t93b), WantField: "thresholds"},
+		{Name: "8(1)(a) is not met by 9(5)(a)", Given: regOpened(), When: cmd(major, r81a, g, t95a), WantField: "thresholds"},
+		{Name: "8(1)(b) needs two thresholds", Given: regOpened(), When: cmd(major, r81b, g, t93b), WantField: "thresholds"},
+		{Name: "8(1)(b) counts 9(5)(b) out", Given: regOpened(), When: cmd(major, r81b, g, t93b, t95b), WantField: "thresholds"},
+		{Name: "8(1)(b) counts one paragraph once", Given: regOpened(), When: cmd(major, r81b, g, t91a, t91b), WantField: "thresholds"},
+		{Name: "8(1)(b) with 9(5)(a) and 9(4)", Given: regOpened(), When: cmd(major, r81b, g, t95a, t94), Want: want(major, r81b, g, t95a, t94)},
+		{Name: "8(2) needs a recorded aggregation", Given: regOpened(), When: cmd(major, r82, g, t91b, t96), WantField: "rule"},
+		{Name: "8(2) needs the members to meet 8(1) together", Given: regAfter(recurring), When: cmd(major, r82, g, t91b), WantField: "thresholds"},
+		{Name: "8(2) needs the gate", Given: regAfter(recurring), When: cmd(major, r82, nil, t91b, t96), WantField: "gate"},
+		{Name: "non-major has no rule", Given: regOpened(), When: cmd(nonMajor, r81b, g, t93b), WantField: "rule"},
+		{Name: "non-major cannot meet 8(1)(a)", Given: regOpened(), When: cmd(nonMajor, "", g, t95b), WantField: "result"},
+		{Name: "non-major cannot meet 8(1)(b)", Given: regOpened(), When: cmd(nonMajor, "", g, t91b, t93b), WantField: "result"},
+		{Name: "unknown threshold code", Given: regOpened(), When: cmd(major, r81b, g, t91b, "RTS2024/1772:9(7)"), WantField: "thresholds[1].code"},
+		{Name: "9(5) needs its point", Given: regOpened(), When: cmd(major, r81b, g, t91b, "RTS2024/1772:9(5)"), WantField: "thresholds[1].code"},
+		{Name: "a gate code is not a threshold", Given: regOpened(), When: cmd(major, r81b, g, t91b, "RTS2024/1772:6(a)"), WantField: "thresholds[1].code"},
+		{Name: "a NIS2 code is not a threshold", Given: regOpened(), When: cmd(major, r81b, g, t91b, "IR2024/2690:7(a)"), WantField: "thresholds[1].code"},
+		{Name: "duplicate threshold", Given: regOpened(), When: cmd(major, r81b, g, t91b, t91b, t93b), WantField: "thresholds[1].code"},
+		{Name: "zero at", Given: regOpened(), When: noAt, WantField: "at"},
+		{Name: "not opened", When: regDORAClassification, WantErr: domain.ErrNotFound},
 	})
 }
 
@@ -298,14 +262,14 @@ func TestReclassifyNonMajorDORA(t *testing.T) {
 	noRationale.Rationale = ""
 	noAt := ok
 	noAt.At = time.Time{}
-	regRun(t, []regCase{
-		{name: "reclassifies a major incident (scenario 12)", given: regAfter(regDORAClassified), when: ok,
-			want: []incident.Event{incident.ReclassifiedNonMajorDORA{ID: regID("c1"), At: regAt("2025-03-05T15:00:00Z"), Rationale: "at no time met Art. 8"}}},
-		{name: "never classified major", given: regAfter(nonMajor), when: ok, wantErr: incident.ErrNotClassified},
-		{name: "never classified", given: regOpened(), when: ok, wantErr: domain.ErrConflict},
-		{name: "no rationale", given: regAfter(regDORAClassified), when: noRationale, wantField: "rationale"},
-		{name: "zero at", given: regAfter(regDORAClassified), when: noAt, wantField: "at"},
-		{name: "not opened", when: ok, wantErr: domain.ErrNotFound},
+	domaintest.RunDecider(t, incident.Decider, []regCase{
+		{Name: "reclassifies a major incident (scenario 12)", Given: regAfter(regDORAClassified), When: ok,
+			Want: []incident.Event{incident.ReclassifiedNonMajorDORA{ID: regID("c1"), At: regAt("2025-03-05T15:00:00Z"), Rationale: "at no time met Art. 8"}}},
+		{Name: "never classified major", Given: regAfter(nonMajor), When: ok, WantErr: incident.ErrNotClassified},
+		{Name: "never classified", Given: regOpened(), When: ok, WantErr: domain.ErrConflict},
+		{Name: "no rationale", Given: regAfter(regDORAClassified), When: noRationale, WantField: "rationale"},
+		{Name: "zero at", Given: regAfter(regDORAClassified), When: noAt, WantField: "at"},
+		{Name: "not opened", When: ok, WantErr: domain.ErrNotFound},
 	})
 }
 
@@ -320,21 +284,21 @@ func TestAggregateRecurringIncidents(t *testing.T) {
 		f(&c)
 		return c
 	}
-	regRun(t, []regCase{
-		{name: "aggregates; at is the command's time", given: regOpened(), when: ok,
-			want: []incident.Event{incident.RecurringIncidentsAggregated{ID: regID("c1"), At: regAt("2025-03-10T12:00:00Z"), Regime: tenant.DORA,
+	domaintest.RunDecider(t, incident.Decider, []regCase{
+		{Name: "aggregates; at is the command's time", Given: regOpened(), When: ok,
+			Want: []incident.Event{incident.RecurringIncidentsAggregated{ID: regID("c1"), At: regAt("2025-03-10T12:00:00Z"), Regime: tenant.DORA,
 				MemberIncidentIDs: []string{"INC-2025-0017", "INC-2025-0042"}, LastDetectionAt: regAt("2025-03-04T08:40:00Z"),
 				RootCause: "expired certificate", AssessedAt: regAt("2025-03-31T16:00:00Z")}}},
-		{name: "GDPR has no recurring rule", given: regOpened(), when: with(func(c *incident.AggregateRecurringIncidents) { c.Regime = tenant.GDPR }), wantField: "regime"},
-		{name: "unknown regime", given: regOpened(), when: with(func(c *incident.AggregateRecurringIncidents) { c.Regime = "X" }), wantField: "regime"},
-		{name: "one member", given: regOpened(), when: with(func(c *incident.AggregateRecurringIncidents) { c.MemberIncidentIDs = c.MemberIncidentIDs[:1] }), wantField: "memberIncidentIds"},
-		{name: "bad member ID", given: regOpened(), when: with(func(c *incident.AggregateRecurringIncidents) { c.MemberIncidentIDs[1] = "a b" }), wantField: "memberIncidentIds[1]"},
-		{name: "duplicate member", given: regOpened(), when: with(func(c *incident.AggregateRecurringIncidents) { c.MemberIncidentIDs[1] = c.MemberIncidentIDs[0] }), wantField: "memberIncidentIds[1]"},
-		{name: "no last detection", given: regOpened(), when: with(func(c *incident.AggregateRecurringIncidents) { c.LastDetectionAt = time.Time{} }), wantField: "lastDetectionAt"},
-		{name: "no root cause", given: regOpened(), when: with(func(c *incident.AggregateRecurringIncidents) { c.RootCause = "" }), wantField: "rootCause"},
-		{name: "no assessment time", given: regOpened(), when: with(func(c *incident.AggregateRecurringIncidents) { c.AssessedAt = time.Time{} }), wantField: "assessedAt"},
-		{name: "assessed before the last detection", given: regOpened(), when: with(func(c *incident.AggregateRecurringIncidents) { c.AssessedAt = regAt("2025-03-01T00:00:00Z") }), wantField: "assessedAt"},
-		{name: "not opened", when: ok, wantErr: domain.ErrNotFound},
+		{Name: "GDPR has no recurring rule", Given: regOpened(), When: with(func(c *incident.AggregateRecurringIncidents) { c.Regime = tenant.GDPR }), WantField: "regime"},
+		{Name: "unknown regime", Given: regOpened(), When: with(func(c *incident.AggregateRecurringIncidents) { c.Regime = "X" }), WantField: "regime"},
+		{Name: "one member", Given: regOpened(), When: with(func(c *incident.AggregateRecurringIncidents) { c.MemberIncidentIDs = c.MemberIncidentIDs[:1] }), WantField: "memberIncidentIds"},
+		{Name: "bad member ID", Given: regOpened(), When: with(func(c *incident.AggregateRecurringIncidents) { c.MemberIncidentIDs[1] = "a b" }), WantField: "memberIncidentIds[1]"},
+		{Name: "duplicate member", Given: regOpened(), When: with(func(c *incident.AggregateRecurringIncidents) { c.MemberIncidentIDs[1] = c.MemberIncidentIDs[0] }), WantField: "memberIncidentIds[1]"},
+		{Name: "no last detection", Given: regOpened(), When: with(func(c *incident.AggregateRecurringIncidents) { c.LastDetectionAt = time.Time{} }), WantField: "lastDetectionAt"},
+		{Name: "no root cause", Given: regOpened(), When: with(func(c *incident.AggregateRecurringIncidents) { c.RootCause = "" }), WantField: "rootCause"},
+		{Name: "no assessment time", Given: regOpened(), When: with(func(c *incident.AggregateRecurringIncidents) { c.AssessedAt = time.Time{} }), WantField: "assessedAt"},
+		{Name: "assessed before the last detection", Given: regOpened(), When: with(func(c *incident.AggregateRecurringIncidents) { c.AssessedAt = regAt("2025-03-01T00:00:00Z") }), WantField: "assessedAt"},
+		{Name: "not opened", When: ok, WantErr: domain.ErrNotFound},
 	})
 }
 
@@ -349,17 +313,17 @@ func TestAssessPersonalDataBreach(t *testing.T) {
 	}
 	noAt := cmd(incident.BreachRiskRisk, true, false)
 	noAt.At = time.Time{}
-	regRun(t, []regCase{
-		{name: "risk, notify the SA (scenario 17)", given: regOpened(), when: cmd(incident.BreachRiskRisk, true, false), want: want(incident.BreachRiskRisk, true, false)},
-		{name: "high risk, notify the subjects too", given: regOpened(), when: cmd(incident.BreachRiskHigh, true, true), want: want(incident.BreachRiskHigh, true, true)},
-		{name: "high risk, Art. 34(3) exception", given: regOpened(), when: cmd(incident.BreachRiskHigh, true, false), want: want(incident.BreachRiskHigh, true, false)},
-		{name: "no risk, nothing to notify", given: regOpened(), when: cmd(incident.BreachRiskNone, false, false), want: want(incident.BreachRiskNone, false, false)},
-		{name: "no risk, voluntary notice", given: regOpened(), when: cmd(incident.BreachRiskNone, true, false), want: want(incident.BreachRiskNone, true, false)},
-		{name: "unknown risk", given: regOpened(), when: cmd("medium", true, false), wantField: "risk"},
-		{name: "empty risk", given: regOpened(), when: cmd("", false, false), wantField: "risk"},
-		{name: "risk without SA notice", given: regOpened(), when: cmd(incident.BreachRiskRisk, false, false), wantField: "notifySa"},
-		{name: "zero at", given: regOpened(), when: noAt, wantField: "at"},
-		{name: "not opened", when: cmd(incident.BreachRiskRisk, true, false), wantErr: domain.ErrNotFound},
+	domaintest.RunDecider(t, incident.Decider, []regCase{
+		{Name: "risk, notify the SA (scenario 17)", Given: regOpened(), When: cmd(incident.BreachRiskRisk, true, false), Want: want(incident.BreachRiskRisk, true, false)},
+		{Name: "high risk, notify the subjects too", Given: regOpened(), When: cmd(incident.BreachRiskHigh, true, true), Want: want(incident.BreachRiskHigh, true, true)},
+		{Name: "high risk, Art. 34(3) exception", Given: regOpened(), When: cmd(incident.BreachRiskHigh, true, false), Want: want(incident.BreachRiskHigh, true, false)},
+		{Name: "no risk, nothing to notify", Given: regOpened(), When: cmd(incident.BreachRiskNone, false, false), Want: want(incident.BreachRiskNone, false, false)},
+		{Name: "no risk, voluntary notice", Given: regOpened(), When: cmd(incident.BreachRiskNone, true, false), Want: want(incident.BreachRiskNone, true, false)},
+		{Name: "unknown risk", Given: regOpened(), When: cmd("medium", true, false), WantField: "risk"},
+		{Name: "empty risk", Given: regOpened(), When: cmd("", false, false), WantField: "risk"},
+		{Name: "risk without SA notice", Given: regOpened(), When: cmd(incident.BreachRiskRisk, false, false), WantField: "notifySa"},
+		{Name: "zero at", Given: regOpened(), When: noAt, WantField: "at"},
+		{Name: "not opened", When: cmd(incident.BreachRiskRisk, true, false), WantErr: domain.ErrNotFound},
 	})
 }
 
@@ -367,21 +331,21 @@ func TestMilestones(t *testing.T) {
 	t.Parallel()
 	at := regAt("2025-03-08T16:00:00Z")
 	m := regMeta("c1")
-	regRun(t, []regCase{
-		{name: "regular activities recovered (scenario 6)", given: regOpened(), when: incident.RecordRecovery{Meta: m, IncidentID: regIncident, At: at},
-			want: []incident.Event{incident.RegularActivitiesRecovered{ID: regID("c1"), At: at}}},
-		{name: "root-cause analysis completed", given: regOpened(), when: incident.CompleteRootCauseAnalysis{Meta: m, IncidentID: regIncident, At: at},
-			want: []incident.Event{incident.RootCauseAnalysisCompleted{ID: regID("c1"), At: at}}},
-		{name: "handling completed", given: regOpened(), when: incident.CompleteHandling{Meta: m, IncidentID: regIncident, At: at},
-			want: []incident.Event{incident.HandlingCompleted{ID: regID("c1"), At: at}}},
-		{name: "handling completed on a closed incident", given: regClosed(), when: incident.CompleteHandling{Meta: m, IncidentID: regIncident, At: at},
-			want: []incident.Event{incident.HandlingCompleted{ID: regID("c1"), At: at}}},
-		{name: "recovery: zero at", given: regOpened(), when: incident.RecordRecovery{Meta: m, IncidentID: regIncident}, wantField: "at"},
-		{name: "RCA: zero at", given: regOpened(), when: incident.CompleteRootCauseAnalysis{Meta: m, IncidentID: regIncident}, wantField: "at"},
-		{name: "handling: zero at", given: regOpened(), when: incident.CompleteHandling{Meta: m, IncidentID: regIncident}, wantField: "at"},
-		{name: "recovery: not opened", when: incident.RecordRecovery{Meta: m, IncidentID: regIncident, At: at}, wantErr: domain.ErrNotFound},
-		{name: "RCA: not opened", when: incident.CompleteRootCauseAnalysis{Meta: m, IncidentID: regIncident, At: at}, wantErr: domain.ErrNotFound},
-		{name: "handling: not opened", when: incident.CompleteHandling{Meta: m, IncidentID: regIncident, At: at}, wantErr: domain.ErrNotFound},
+	domaintest.RunDecider(t, incident.Decider, []regCase{
+		{Name: "regular activities recovered (scenario 6)", Given: regOpened(), When: incident.RecordRecovery{Meta: m, IncidentID: regIncident, At: at},
+			Want: []incident.Event{incident.RegularActivitiesRecovered{ID: regID("c1"), At: at}}},
+		{Name: "root-cause analysis completed", Given: regOpened(), When: incident.CompleteRootCauseAnalysis{Meta: m, IncidentID: regIncident, At: at},
+			Want: []incident.Event{incident.RootCauseAnalysisCompleted{ID: regID("c1"), At: at}}},
+		{Name: "handling completed", Given: regOpened(), When: incident.CompleteHandling{Meta: m, IncidentID: regIncident, At: at},
+			Want: []incident.Event{incident.HandlingCompleted{ID: regID("c1"), At: at}}},
+		{Name: "handling completed on a closed incident", Given: regClosed(), When: incident.CompleteHandling{Meta: m, IncidentID: regIncident, At: at},
+			Want: []incident.Event{incident.HandlingCompleted{ID: regID("c1"), At: at}}},
+		{Name: "recovery: zero at", Given: regOpened(), When: incident.RecordRecovery{Meta: m, IncidentID: regIncident}, WantField: "at"},
+		{Name: "RCA: zero at", Given: regOpened(), When: incident.CompleteRootCauseAnalysis{Meta: m, IncidentID: regIncident}, WantField: "at"},
+		{Name: "handling: zero at", Given: regOpened(), When: incident.CompleteHandling{Meta: m, IncidentID: regIncident}, WantField: "at"},
+		{Name: "recovery: not opened", When: incident.RecordRecovery{Meta: m, IncidentID: regIncident, At: at}, WantErr: domain.ErrNotFound},
+		{Name: "RCA: not opened", When: incident.CompleteRootCauseAnalysis{Meta: m, IncidentID: regIncident, At: at}, WantErr: domain.ErrNotFound},
+		{Name: "handling: not opened", When: incident.CompleteHandling{Meta: m, IncidentID: regIncident, At: at}, WantErr: domain.ErrNotFound},
 	})
 }
 
@@ -394,21 +358,21 @@ func TestReceiveAuthorityRequest(t *testing.T) {
 		f(&c)
 		return c
 	}
-	regRun(t, []regCase{
-		{name: "request with a due date", given: regOpened(), when: ok,
-			want: []incident.Event{incident.AuthorityRequestReceived{ID: regID("c1"), Regime: tenant.NIS2, Kind: incident.NIS2Intermediate,
+	domaintest.RunDecider(t, incident.Decider, []regCase{
+		{Name: "request with a due date", Given: regOpened(), When: ok,
+			Want: []incident.Event{incident.AuthorityRequestReceived{ID: regID("c1"), Regime: tenant.NIS2, Kind: incident.NIS2Intermediate,
 				At: regAt("2025-03-06T10:00:00Z"), DueAt: regPtr("2025-03-07T12:00:00Z"), Authority: "BSI", Ref: "BSI-2025-118"}}},
-		{name: "request without a due date", given: regOpened(), when: with(func(c *incident.ReceiveAuthorityRequest) { c.DueAt = nil }),
-			want: []incident.Event{incident.AuthorityRequestReceived{ID: regID("c1"), Regime: tenant.NIS2, Kind: incident.NIS2Intermediate,
+		{Name: "request without a due date", Given: regOpened(), When: with(func(c *incident.ReceiveAuthorityRequest) { c.DueAt = nil }),
+			Want: []incident.Event{incident.AuthorityRequestReceived{ID: regID("c1"), Regime: tenant.NIS2, Kind: incident.NIS2Intermediate,
 				At: regAt("2025-03-06T10:00:00Z"), Authority: "BSI", Ref: "BSI-2025-118"}}},
-		{name: "unknown regime", given: regOpened(), when: with(func(c *incident.ReceiveAuthorityRequest) { c.Regime = "nis2" }), wantField: "regime"},
-		{name: "unknown kind", given: regOpened(), when: with(func(c *incident.ReceiveAuthorityRequest) { c.Kind = "NIS2_INTERIM" }), wantField: "kind"},
-		{name: "kind of another regime", given: regOpened(), when: with(func(c *incident.ReceiveAuthorityRequest) { c.Kind = incident.DORAIntermediateUpdate }), wantField: "kind"},
-		{name: "zero at", given: regOpened(), when: with(func(c *incident.ReceiveAuthorityRequest) { c.At = time.Time{} }), wantField: "at"},
-		{name: "due before the request", given: regOpened(), when: with(func(c *incident.ReceiveAuthorityRequest) { c.DueAt = regPtr("2025-03-06T09:00:00Z") }), wantField: "dueAt"},
-		{name: "due at the request", given: regOpened(), when: with(func(c *incident.ReceiveAuthorityRequest) { c.DueAt = regPtr("2025-03-06T10:00:00Z") }), wantField: "dueAt"},
-		{name: "no authority", given: regOpened(), when: with(func(c *incident.ReceiveAuthorityRequest) { c.Authority = "" }), wantField: "authority"},
-		{name: "not opened", when: ok, wantErr: domain.ErrNotFound},
+		{Name: "unknown regime", Given: regOpened(), When: with(func(c *incident.ReceiveAuthorityRequest) { c.Regime = "nis2" }), WantField: "regime"},
+		{Name: "unknown kind", Given: regOpened(), When: with(func(c *incident.ReceiveAuthorityRequest) { c.Kind = "NIS2_INTERIM" }), WantField: "kind"},
+		{Name: "kind of another regime", Given: regOpened(), When: with(func(c *incident.ReceiveAuthorityRequest) { c.Kind = incident.DORAIntermediateUpdate }), WantField: "kind"},
+		{Name: "zero at", Given: regOpened(), When: with(func(c *incident.ReceiveAuthorityRequest) { c.At = time.Time{} }), WantField: "at"},
+		{Name: "due before the request", Given: regOpened(), When: with(func(c *incident.ReceiveAuthorityRequest) { c.DueAt = regPtr("2025-03-06T09:00:00Z") }), WantField: "dueAt"},
+		{Name: "due at the request", Given: regOpened(), When: with(func(c *incident.ReceiveAuthorityRequest) { c.DueAt = regPtr("2025-03-06T10:00:00Z") }), WantField: "dueAt"},
+		{Name: "no authority", Given: regOpened(), When: with(func(c *incident.ReceiveAuthorityRequest) { c.Authority = "" }), WantField: "authority"},
+		{Name: "not opened", When: ok, WantErr: domain.ErrNotFound},
 	})
 }
 
@@ -427,28 +391,28 @@ func TestSubmitNotification(t *testing.T) {
 		c.ReceivedAt = regPtr("2025-03-04T14:00:07Z")
 		c.Channel, c.AuthorityRef, c.ContentHash, c.DelayReason = "MVP portal", "BaFin-IKT-1", "sha256:ab", "late data"
 	})
-	regRun(t, []regCase{
-		{name: "initial notification (scenario 6); at is the command's time", given: regOpened(), when: ok, want: []incident.Event{regInitial}},
-		{name: "several kinds in one submission (ITS Art. 2), with receipt", given: regOpened(), when: full,
-			want: []incident.Event{incident.NotificationSubmitted{ID: regID("cmd-sub-initial"), At: regAt("2025-03-10T12:00:00Z"), SubmissionID: "SUB-1",
+	domaintest.RunDecider(t, incident.Decider, []regCase{
+		{Name: "initial notification (scenario 6); at is the command's time", Given: regOpened(), When: ok, Want: []incident.Event{regInitial}},
+		{Name: "several kinds in one submission (ITS Art. 2), with receipt", Given: regOpened(), When: full,
+			Want: []incident.Event{incident.NotificationSubmitted{ID: regID("cmd-sub-initial"), At: regAt("2025-03-10T12:00:00Z"), SubmissionID: "SUB-1",
 				Kinds: []incident.ReportKind{incident.DORAIntermediate, incident.DORAFinal}, SentAt: regAt("2025-03-04T14:00:00Z"),
 				ReceivedAt: regPtr("2025-03-04T14:00:07Z"), Authority: "BaFin", Channel: "MVP portal", AuthorityRef: "BaFin-IKT-1",
 				ContentHash: "sha256:ab", DelayReason: "late data"}}},
-		{name: "received when sent", given: regOpened(), when: with(func(c *incident.SubmitNotification) { c.ReceivedAt = regPtr("2025-03-04T14:00:00Z") }),
-			want: []incident.Event{incident.NotificationSubmitted{ID: regID("cmd-sub-initial"), At: regAt("2025-03-10T12:00:00Z"), SubmissionID: "SUB-1",
+		{Name: "received when sent", Given: regOpened(), When: with(func(c *incident.SubmitNotification) { c.ReceivedAt = regPtr("2025-03-04T14:00:00Z") }),
+			Want: []incident.Event{incident.NotificationSubmitted{ID: regID("cmd-sub-initial"), At: regAt("2025-03-10T12:00:00Z"), SubmissionID: "SUB-1",
 				Kinds: []incident.ReportKind{incident.DORAInitial}, SentAt: regAt("2025-03-04T14:00:00Z"), ReceivedAt: regPtr("2025-03-04T14:00:00Z"), Authority: "BaFin"}}},
-		{name: "on a closed incident", given: regClosed(), when: ok, want: []incident.Event{regInitial}},
-		{name: "submission ID already recorded", given: regAfter(regInitial), when: with(func(c *incident.SubmitNotification) { c.Meta = regMeta("c2") }), wantErr: domain.ErrAlreadyExists},
-		{name: "submission ID already recorded (sentinel)", given: regAfter(regInitial), when: with(func(c *incident.SubmitNotification) { c.Meta = regMeta("c2") }), wantErr: incident.ErrSubmissionExists},
-		{name: "no submission ID", given: regOpened(), when: with(func(c *incident.SubmitNotification) { c.SubmissionID = "" }), wantField: "submissionId"},
-		{name: "bad submission ID", given: regOpened(), when: with(func(c *incident.SubmitNotification) { c.SubmissionID = "SUB 1" }), wantField: "submissionId"},
-		{name: "no kinds", given: regOpened(), when: with(func(c *incident.SubmitNotification) { c.Kinds = nil }), wantField: "kinds"},
-		{name: "unknown kind", given: regOpened(), when: with(func(c *incident.SubmitNotification) { c.Kinds = append(c.Kinds, "DORA_INTERIM") }), wantField: "kinds[1]"},
-		{name: "duplicate kind", given: regOpened(), when: with(func(c *incident.SubmitNotification) { c.Kinds = append(c.Kinds, incident.DORAInitial) }), wantField: "kinds[1]"},
-		{name: "zero sentAt", given: regOpened(), when: with(func(c *incident.SubmitNotification) { c.SentAt = time.Time{} }), wantField: "sentAt"},
-		{name: "received before sent", given: regOpened(), when: with(func(c *incident.SubmitNotification) { c.ReceivedAt = regPtr("2025-03-04T13:59:59Z") }), wantField: "receivedAt"},
-		{name: "no authority", given: regOpened(), when: with(func(c *incident.SubmitNotification) { c.Authority = "" }), wantField: "authority"},
-		{name: "not opened", when: ok, wantErr: domain.ErrNotFound},
+		{Name: "on a closed incident", Given: regClosed(), When: ok, Want: []incident.Event{regInitial}},
+		{Name: "submission ID already recorded", Given: regAfter(regInitial), When: with(func(c *incident.SubmitNotification) { c.Meta = regMeta("c2") }), WantErr: domain.ErrAlreadyExists},
+		{Name: "submission ID already recorded (sentinel)", Given: regAfter(regInitial), When: with(func(c *incident.SubmitNotification) { c.Meta = regMeta("c2") }), WantErr: incident.ErrSubmissionExists},
+		{Name: "no submission ID", Given: regOpened(), When: with(func(c *incident.SubmitNotification) { c.SubmissionID = "" }), WantField: "submissionId"},
+		{Name: "bad submission ID", Given: regOpened(), When: with(func(c *incident.SubmitNotification) { c.SubmissionID = "SUB 1" }), WantField: "submissionId"},
+		{Name: "no kinds", Given: regOpened(), When: with(func(c *incident.SubmitNotification) { c.Kinds = nil }), WantField: "kinds"},
+		{Name: "unknown kind", Given: regOpened(), When: with(func(c *incident.SubmitNotification) { c.Kinds = append(c.Kinds, "DORA_INTERIM") }), WantField: "kinds[1]"},
+		{Name: "duplicate kind", Given: regOpened(), When: with(func(c *incident.SubmitNotification) { c.Kinds = append(c.Kinds, incident.DORAInitial) }), WantField: "kinds[1]"},
+		{Name: "zero sentAt", Given: regOpened(), When: with(func(c *incident.SubmitNotification) { c.SentAt = time.Time{} }), WantField: "sentAt"},
+		{Name: "received before sent", Given: regOpened(), When: with(func(c *incident.SubmitNotification) { c.ReceivedAt = regPtr("2025-03-04T13:59:59Z") }), WantField: "receivedAt"},
+		{Name: "no authority", Given: regOpened(), When: with(func(c *incident.SubmitNotification) { c.Authority = "" }), WantField: "authority"},
+		{Name: "not opened", When: ok, WantErr: domain.ErrNotFound},
 	})
 }
 
@@ -461,15 +425,15 @@ func TestNotifyDelay(t *testing.T) {
 		f(&c)
 		return c
 	}
-	regRun(t, []regCase{
-		{name: "DORA 5(3) delay notice", given: regOpened(), when: ok,
-			want: []incident.Event{incident.DelayNotified{ID: regID("c1"), Regime: tenant.DORA, Kind: incident.DORAFinal, At: regAt("2025-04-08T10:00:00Z"), Reasons: "RCA by the processor pending"}}},
-		{name: "no reasons", given: regOpened(), when: with(func(c *incident.NotifyDelay) { c.Reasons = "" }), wantField: "reasons"},
-		{name: "unknown regime", given: regOpened(), when: with(func(c *incident.NotifyDelay) { c.Regime = "" }), wantField: "regime"},
-		{name: "unknown kind", given: regOpened(), when: with(func(c *incident.NotifyDelay) { c.Kind = "" }), wantField: "kind"},
-		{name: "kind of another regime", given: regOpened(), when: with(func(c *incident.NotifyDelay) { c.Kind = incident.GDPRSupervisoryAuthority }), wantField: "kind"},
-		{name: "zero at", given: regOpened(), when: with(func(c *incident.NotifyDelay) { c.At = time.Time{} }), wantField: "at"},
-		{name: "not opened", when: ok, wantErr: domain.ErrNotFound},
+	domaintest.RunDecider(t, incident.Decider, []regCase{
+		{Name: "DORA 5(3) delay notice", Given: regOpened(), When: ok,
+			Want: []incident.Event{incident.DelayNotified{ID: regID("c1"), Regime: tenant.DORA, Kind: incident.DORAFinal, At: regAt("2025-04-08T10:00:00Z"), Reasons: "RCA by the processor pending"}}},
+		{Name: "no reasons", Given: regOpened(), When: with(func(c *incident.NotifyDelay) { c.Reasons = "" }), WantField: "reasons"},
+		{Name: "unknown regime", Given: regOpened(), When: with(func(c *incident.NotifyDelay) { c.Regime = "" }), WantField: "regime"},
+		{Name: "unknown kind", Given: regOpened(), When: with(func(c *incident.NotifyDelay) { c.Kind = "" }), WantField: "kind"},
+		{Name: "kind of another regime", Given: regOpened(), When: with(func(c *incident.NotifyDelay) { c.Kind = incident.GDPRSupervisoryAuthority }), WantField: "kind"},
+		{Name: "zero at", Given: regOpened(), When: with(func(c *incident.NotifyDelay) { c.At = time.Time{} }), WantField: "at"},
+		{Name: "not opened", When: ok, WantErr: domain.ErrNotFound},
 	})
 }
 
@@ -487,42 +451,42 @@ func TestCorrectTimestamp(t *testing.T) {
 	}
 	noReason := cmd(regAware.ID, "at", regPtr("2025-03-04T09:00:00Z"), regAt("2025-03-04T08:50:00Z"))
 	noReason.Reason = ""
-	regRun(t, []regCase{
-		{name: "corrects an awareness time", given: regAfter(regAware), when: cmd(regAware.ID, "at", regPtr("2025-03-04T09:00:00Z"), regAt("2025-03-04T08:50:00Z")),
-			want: want(regAware.ID, "at", regPtr("2025-03-04T09:00:00Z"), regAt("2025-03-04T08:50:00Z"))},
-		{name: "old in another zone is the same instant", given: regAfter(regAware), when: cmd(regAware.ID, "at", regPtr("2025-03-04T10:00:00+01:00"), regAt("2025-03-04T08:50:00Z")),
-			want: want(regAware.ID, "at", regPtr("2025-03-04T09:00:00Z"), regAt("2025-03-04T08:50:00Z"))},
-		{name: "a second correction starts from the corrected value", given: regAfter(regAware, firstFix),
-			when: cmd(regAware.ID, "at", regPtr("2025-03-04T08:50:00Z"), regAt("2025-03-04T08:45:00Z")),
-			want: want(regAware.ID, "at", regPtr("2025-03-04T08:50:00Z"), regAt("2025-03-04T08:45:00Z"))},
-		{name: "old must be the corrected value", given: regAfter(regAware, firstFix),
-			when: cmd(regAware.ID, "at", regPtr("2025-03-04T09:00:00Z"), regAt("2025-03-04T08:45:00Z")), wantField: "old"},
-		{name: "corrects a submission's sentAt", given: regAfter(regInitial), when: cmd(regInitial.ID, "sentAt", regPtr("2025-03-04T14:00:00Z"), regAt("2025-03-04T13:55:00Z")),
-			want: want(regInitial.ID, "sentAt", regPtr("2025-03-04T14:00:00Z"), regAt("2025-03-04T13:55:00Z"))},
-		{name: "sets an unknown receivedAt", given: regAfter(regInitial), when: cmd(regInitial.ID, "receivedAt", nil, regAt("2025-03-04T14:01:00Z")),
-			want: want(regInitial.ID, "receivedAt", nil, regAt("2025-03-04T14:01:00Z"))},
-		{name: "sets an unknown dueAt", given: regAfter(request), when: cmd(request.ID, "dueAt", nil, regAt("2025-03-07T12:00:00Z")),
-			want: want(request.ID, "dueAt", nil, regAt("2025-03-07T12:00:00Z"))},
-		{name: "corrects the DORA classification time", given: regAfter(regDORAClassified),
-			when: cmd(regDORAClassified.ID, "at", regPtr("2025-03-04T11:00:00Z"), regAt("2025-03-04T10:30:00Z")),
-			want: want(regDORAClassified.ID, "at", regPtr("2025-03-04T11:00:00Z"), regAt("2025-03-04T10:30:00Z"))},
-		{name: "unknown target", given: regAfter(regAware), when: cmd(regID("nope"), "at", regPtr("2025-03-04T09:00:00Z"), regAt("2025-03-04T08:50:00Z")), wantField: "targetEventId"},
-		{name: "a correction cannot be corrected", given: regAfter(regAware, firstFix), when: cmd(firstFix.ID, "new", regPtr("2025-03-04T08:50:00Z"), regAt("2025-03-04T08:45:00Z")), wantField: "targetEventId"},
-		{name: "not a time field", given: regAfter(regAware), when: cmd(regAware.ID, "basis", regPtr("2025-03-04T09:00:00Z"), regAt("2025-03-04T08:50:00Z")), wantField: "field"},
-		{name: "a submission has no correctable at", given: regAfter(regInitial), when: cmd(regInitial.ID, "at", regPtr("2025-03-10T12:00:00Z"), regAt("2025-03-10T11:00:00Z")), wantField: "field"},
-		{name: "old does not match", given: regAfter(regAware), when: cmd(regAware.ID, "at", regPtr("2025-03-04T09:01:00Z"), regAt("2025-03-04T08:50:00Z")), wantField: "old"},
-		{name: "old missing", given: regAfter(regAware), when: cmd(regAware.ID, "at", nil, regAt("2025-03-04T08:50:00Z")), wantField: "old"},
-		{name: "old given for an absent receivedAt", given: regAfter(regInitial), when: cmd(regInitial.ID, "receivedAt", regPtr("2025-03-04T14:00:00Z"), regAt("2025-03-04T14:01:00Z")), wantField: "old"},
-		{name: "new equals old", given: regAfter(regAware), when: cmd(regAware.ID, "at", regPtr("2025-03-04T09:00:00Z"), regAt("2025-03-04T09:00:00Z")), wantField: "new"},
-		{name: "receivedAt before sentAt", given: regAfter(regInitial), when: cmd(regInitial.ID, "receivedAt", nil, regAt("2025-03-04T13:00:00Z")), wantField: "new"},
-		{name: "sentAt after receivedAt", given: regAfter(regInitial, incident.TimestampCorrected{ID: regID("fix-r"), TargetEventID: regInitial.ID, Field: "receivedAt", New: regAt("2025-03-04T14:01:00Z"), Reason: "x"}),
-			when: cmd(regInitial.ID, "sentAt", regPtr("2025-03-04T14:00:00Z"), regAt("2025-03-04T14:02:00Z")), wantField: "new"},
-		{name: "dueAt not after at", given: regAfter(request), when: cmd(request.ID, "dueAt", nil, regAt("2025-03-06T10:00:00Z")), wantField: "new"},
-		{name: "zero new", given: regAfter(regAware), when: cmd(regAware.ID, "at", regPtr("2025-03-04T09:00:00Z"), time.Time{}), wantField: "new"},
-		{name: "no target", given: regAfter(regAware), when: cmd("", "at", regPtr("2025-03-04T09:00:00Z"), regAt("2025-03-04T08:50:00Z")), wantField: "targetEventId"},
-		{name: "no field", given: regAfter(regAware), when: cmd(regAware.ID, "", regPtr("2025-03-04T09:00:00Z"), regAt("2025-03-04T08:50:00Z")), wantField: "field"},
-		{name: "no reason", given: regAfter(regAware), when: noReason, wantField: "reason"},
-		{name: "not opened", given: []incident.Event{regAware}, when: cmd(regAware.ID, "at", regPtr("2025-03-04T09:00:00Z"), regAt("2025-03-04T08:50:00Z")), wantErr: domain.ErrNotFound},
+	domaintest.RunDecider(t, incident.Decider, []regCase{
+		{Name: "corrects an awareness time", Given: regAfter(regAware), When: cmd(regAware.ID, "at", regPtr("2025-03-04T09:00:00Z"), regAt("2025-03-04T08:50:00Z")),
+			Want: want(regAware.ID, "at", regPtr("2025-03-04T09:00:00Z"), regAt("2025-03-04T08:50:00Z"))},
+		{Name: "old in another zone is the same instant", Given: regAfter(regAware), When: cmd(regAware.ID, "at", regPtr("2025-03-04T10:00:00+01:00"), regAt("2025-03-04T08:50:00Z")),
+			Want: want(regAware.ID, "at", regPtr("2025-03-04T09:00:00Z"), regAt("2025-03-04T08:50:00Z"))},
+		{Name: "a second correction starts from the corrected value", Given: regAfter(regAware, firstFix),
+			When: cmd(regAware.ID, "at", regPtr("2025-03-04T08:50:00Z"), regAt("2025-03-04T08:45:00Z")),
+			Want: want(regAware.ID, "at", regPtr("2025-03-04T08:50:00Z"), regAt("2025-03-04T08:45:00Z"))},
+		{Name: "old must be the corrected value", Given: regAfter(regAware, firstFix),
+			When: cmd(regAware.ID, "at", regPtr("2025-03-04T09:00:00Z"), regAt("2025-03-04T08:45:00Z")), WantField: "old"},
+		{Name: "corrects a submission's sentAt", Given: regAfter(regInitial), When: cmd(regInitial.ID, "sentAt", regPtr("2025-03-04T14:00:00Z"), regAt("2025-03-04T13:55:00Z")),
+			Want: want(regInitial.ID, "sentAt", regPtr("2025-03-04T14:00:00Z"), regAt("2025-03-04T13:55:00Z"))},
+		{Name: "sets an unknown receivedAt", Given: regAfter(regInitial), When: cmd(regInitial.ID, "receivedAt", nil, regAt("2025-03-04T14:01:00Z")),
+			Want: want(regInitial.ID, "receivedAt", nil, regAt("2025-03-04T14:01:00Z"))},
+		{Name: "sets an unknown dueAt", Given: regAfter(request), When: cmd(request.ID, "dueAt", nil, regAt("2025-03-07T12:00:00Z")),
+			Want: want(request.ID, "dueAt", nil, regAt("2025-03-07T12:00:00Z"))},
+		{Name: "corrects the DORA classification time", Given: regAfter(regDORAClassified),
+			When: cmd(regDORAClassified.ID, "at", regPtr("2025-03-04T11:00:00Z"), regAt("2025-03-04T10:30:00Z")),
+			Want: want(regDORAClassified.ID, "at", regPtr("2025-03-04T11:00:00Z"), regAt("2025-03-04T10:30:00Z"))},
+		{Name: "unknown target", Given: regAfter(regAware), When: cmd(regID("nope"), "at", regPtr("2025-03-04T09:00:00Z"), regAt("2025-03-04T08:50:00Z")), WantField: "targetEventId"},
+		{Name: "a correction cannot be corrected", Given: regAfter(regAware, firstFix), When: cmd(firstFix.ID, "new", regPtr("2025-03-04T08:50:00Z"), regAt("2025-03-04T08:45:00Z")), WantField: "targetEventId"},
+		{Name: "not a time field", Given: regAfter(regAware), When: cmd(regAware.ID, "basis", regPtr("2025-03-04T09:00:00Z"), regAt("2025-03-04T08:50:00Z")), WantField: "field"},
+		{Name: "a submission has no correctable at", Given: regAfter(regInitial), When: cmd(regInitial.ID, "at", regPtr("2025-03-10T12:00:00Z"), regAt("2025-03-10T11:00:00Z")), WantField: "field"},
+		{Name: "old does not match", Given: regAfter(regAware), When: cmd(regAware.ID, "at", regPtr("2025-03-04T09:01:00Z"), regAt("2025-03-04T08:50:00Z")), WantField: "old"},
+		{Name: "old missing", Given: regAfter(regAware), When: cmd(regAware.ID, "at", nil, regAt("2025-03-04T08:50:00Z")), WantField: "old"},
+		{Name: "old given for an absent receivedAt", Given: regAfter(regInitial), When: cmd(regInitial.ID, "receivedAt", regPtr("2025-03-04T14:00:00Z"), regAt("2025-03-04T14:01:00Z")), WantField: "old"},
+		{Name: "new equals old", Given: regAfter(regAware), When: cmd(regAware.ID, "at", regPtr("2025-03-04T09:00:00Z"), regAt("2025-03-04T09:00:00Z")), WantField: "new"},
+		{Name: "receivedAt before sentAt", Given: regAfter(regInitial), When: cmd(regInitial.ID, "receivedAt", nil, regAt("2025-03-04T13:00:00Z")), WantField: "new"},
+		{Name: "sentAt after receivedAt", Given: regAfter(regInitial, incident.TimestampCorrected{ID: regID("fix-r"), TargetEventID: regInitial.ID, Field: "receivedAt", New: regAt("2025-03-04T14:01:00Z"), Reason: "x"}),
+			When: cmd(regInitial.ID, "sentAt", regPtr("2025-03-04T14:00:00Z"), regAt("2025-03-04T14:02:00Z")), WantField: "new"},
+		{Name: "dueAt not after at", Given: regAfter(request), When: cmd(request.ID, "dueAt", nil, regAt("2025-03-06T10:00:00Z")), WantField: "new"},
+		{Name: "zero new", Given: regAfter(regAware), When: cmd(regAware.ID, "at", regPtr("2025-03-04T09:00:00Z"), time.Time{}), WantField: "new"},
+		{Name: "no target", Given: regAfter(regAware), When: cmd("", "at", regPtr("2025-03-04T09:00:00Z"), regAt("2025-03-04T08:50:00Z")), WantField: "targetEventId"},
+		{Name: "no field", Given: regAfter(regAware), When: cmd(regAware.ID, "", regPtr("2025-03-04T09:00:00Z"), regAt("2025-03-04T08:50:00Z")), WantField: "field"},
+		{Name: "no reason", Given: regAfter(regAware), When: noReason, WantField: "reason"},
+		{Name: "not opened", Given: []incident.Event{regAware}, When: cmd(regAware.ID, "at", regPtr("2025-03-04T09:00:00Z"), regAt("2025-03-04T08:50:00Z")), WantErr: domain.ErrNotFound},
 	})
 }
 

@@ -2,6 +2,7 @@ package tenant
 
 import (
 	"fmt"
+	"reflect"
 	"regexp"
 	"slices"
 	"strings"
@@ -118,6 +119,16 @@ type Profile struct {
 
 // Has reports whether p includes regime r.
 func (p Profile) Has(r Regime) bool { return slices.Contains(p.Regimes, r) }
+
+// Equal reports whether p and q hold the same facts. Both must be
+// normalized (Normalize): Regimes are compared in order.
+func (p Profile) Equal(q Profile) bool {
+	if !slices.Equal(p.Regimes, q.Regimes) {
+		return false
+	}
+	p.Regimes, q.Regimes = nil, nil
+	return reflect.DeepEqual(p, q)
+}
 
 var (
 	memberStatePattern = regexp.MustCompile(`^[A-Z]{2}$`)

@@ -2,12 +2,9 @@ package tenant
 
 import (
 	"fmt"
-	"reflect"
 	"slices"
 	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/socledger/socledger/domain"
 )
@@ -168,7 +165,7 @@ func Decide(c Command, s State) ([]Event, error) {
 	at := m.At.UTC()
 	switch c := c.(type) {
 	case Create:
-		name, err := validateName(c.Name)
+		name, err := domain.CleanLine("name", c.Name, MaxNameLen)
 		if err != nil {
 			return nil, err
 		}
@@ -189,7 +186,7 @@ func Decide(c Command, s State) ([]Event, error) {
 		return []Event{Created{Tenant: m.Tenant, Name: name, SLA: sla, Profile: p, At: at}}, nil
 
 	case Rename:
-		name, err := validateName(c.Name)
+		name, err := domain.CleanLine("name", c.Name, MaxNameLen)
 		if err != nil {
 			return nil, err
 		}
@@ -213,7 +210,7 @@ func Decide(c Command, s State) ([]Event, error) {
 		if err := requireExists(m.Tenant, s); err != nil {
 			return nil, err
 		}
-		if sameProfile(p, s.Profile) {
+		if p.Equal(s.Profile.Normalize()) {
 			return nil, nil
 		}
 		return []Event{ProfileChanged{Profile: p, Reason: reason, At: at}}, nil
@@ -264,23 +261,6 @@ func requireExists(tenant string, s State) error {
 	return nil
 }
 
-// validateName trims name and checks it: 1 to MaxNameLen characters, valid
-// UTF-8, no control characters.
-func validateName(name string) (string, error) {
-	name = strings.TrimSpace(name)
-	switch {
-	case name == "":
-		return "", &domain.FieldError{Field: "name", Reason: "missing"}
-	case !utf8.ValidString(name):
-		return "", &domain.FieldError{Field: "name", Reason: "not valid UTF-8"}
-	case utf8.RuneCountInString(name) > MaxNameLen:
-		return "", &domain.FieldError{Field: "name", Reason: fmt.Sprintf("longer than %d characters", MaxNameLen)}
-	case strings.ContainsFunc(name, unicode.IsControl):
-		return "", &domain.FieldError{Field: "name", Value: name, Reason: "contains a control character"}
-	}
-	return name, nil
-}
-
 // normalizeProfile normalizes and validates p. Regimes is never nil
 // afterwards, so events always carry a JSON array.
 func normalizeProfile(p Profile) (Profile, error) {
@@ -292,16 +272,6 @@ func normalizeProfile(p Profile) (Profile, error) {
 		return Profile{}, err
 	}
 	return p, nil
-}
-
-// sameProfile reports whether a and b (a normalized) hold the same facts.
-func sameProfile(a, b Profile) bool {
-	b = b.Normalize()
-	if !slices.Equal(a.Regimes, b.Regimes) {
-		return false
-	}
-	a.Regimes, b.Regimes = nil, nil
-	return reflect.DeepEqual(a, b)
 }
 
 func cloneProfile(p Profile) Profile {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/socledger/socledger/domain"
+	"github.com/socledger/socledger/domain/domaintest"
 	"github.com/socledger/socledger/domain/tenant"
 )
 
@@ -66,217 +67,210 @@ func TestDecide(t *testing.T) {
 	changed.DORAEntityType = ""
 	changed.HolidayCalendarRef = "DE-BY"
 
-	tests := []struct {
-		name      string
-		given     []tenant.Event
-		when      tenant.Command
-		want      []tenant.Event
-		wantErr   error
-		wantField string
-	}{
+	domaintest.RunDecider(t, tenant.Decider, []domaintest.Row[tenant.Command, tenant.Event]{
 		{
-			name: "create records name, default SLA and normalized profile",
-			when: tenant.Create{Meta: meta("c1"), Name: "  Acme Bank AG ", Profile: tenant.Profile{
+			Name: "create records name, default SLA and normalized profile",
+			When: tenant.Create{Meta: meta("c1"), Name: "  Acme Bank AG ", Profile: tenant.Profile{
 				Regimes:        []tenant.Regime{tenant.NIS2, tenant.DORA, tenant.GDPR, tenant.DORA},
 				NIS2Class:      tenant.NIS2Essential,
 				DORAEntityType: tenant.DORACreditInstitution,
 				MemberState:    "DE",
 				TZ:             "Europe/Berlin",
 			}},
-			want: []tenant.Event{created()},
+			Want: []tenant.Event{created()},
 		},
 		{
-			name: "create with an explicit SLA and an empty profile gets the profile defaults",
-			when: tenant.Create{Meta: meta("c1"), Name: "Globex", SLA: sla(5, 30), Profile: tenant.Profile{MemberState: "FR"}},
-			want: []tenant.Event{tenant.Created{Tenant: "acme", Name: "Globex", SLA: sla(5, 30), At: t0, Profile: tenant.Profile{
+			Name: "create with an explicit SLA and an empty profile gets the profile defaults",
+			When: tenant.Create{Meta: meta("c1"), Name: "Globex", SLA: sla(5, 30), Profile: tenant.Profile{MemberState: "FR"}},
+			Want: []tenant.Event{tenant.Created{Tenant: "acme", Name: "Globex", SLA: sla(5, 30), At: t0, Profile: tenant.Profile{
 				Regimes: []tenant.Regime{}, NIS2Class: tenant.NIS2None, MemberState: "FR", TZ: "UTC", MonthRule: tenant.MonthSameInstant,
 			}}},
 		},
 		{
-			name:    "creating twice fails",
-			given:   []tenant.Event{created()},
-			when:    create(),
-			wantErr: domain.ErrAlreadyExists,
+			Name:    "creating twice fails",
+			Given:   []tenant.Event{created()},
+			When:    create(),
+			WantErr: domain.ErrAlreadyExists,
 		},
 		{
-			name:      "create without a name",
-			when:      tenant.Create{Meta: meta("c1"), Name: "  ", Profile: profile()},
-			wantErr:   domain.ErrInvalid,
-			wantField: "name",
+			Name:      "create without a name",
+			When:      tenant.Create{Meta: meta("c1"), Name: "  ", Profile: profile()},
+			WantErr:   domain.ErrInvalid,
+			WantField: "name",
 		},
 		{
-			name:      "create with a control character in the name",
-			when:      tenant.Create{Meta: meta("c1"), Name: "Acme\nBank", Profile: profile()},
-			wantErr:   domain.ErrInvalid,
-			wantField: "name",
+			Name:      "create with a control character in the name",
+			When:      tenant.Create{Meta: meta("c1"), Name: "Acme\nBank", Profile: profile()},
+			WantErr:   domain.ErrInvalid,
+			WantField: "name",
 		},
 		{
-			name:      "create with a name that is too long",
-			when:      tenant.Create{Meta: meta("c1"), Name: strings.Repeat("a", tenant.MaxNameLen+1), Profile: profile()},
-			wantErr:   domain.ErrInvalid,
-			wantField: "name",
+			Name:      "create with a name that is too long",
+			When:      tenant.Create{Meta: meta("c1"), Name: strings.Repeat("a", tenant.MaxNameLen+1), Profile: profile()},
+			WantErr:   domain.ErrInvalid,
+			WantField: "name",
 		},
 		{
-			name:      "tenant ID missing",
-			when:      tenant.Create{Meta: domain.Meta{CommandID: "c1", Actor: "user:alice", At: t0}, Name: "Acme", Profile: profile()},
-			wantErr:   domain.ErrInvalid,
-			wantField: "tenant",
+			Name:      "tenant ID missing",
+			When:      tenant.Create{Meta: domain.Meta{CommandID: "c1", Actor: "user:alice", At: t0}, Name: "Acme", Profile: profile()},
+			WantErr:   domain.ErrInvalid,
+			WantField: "tenant",
 		},
 		{
-			name:      "reserved tenant ID",
-			when:      tenant.Create{Meta: domain.Meta{CommandID: "c1", Tenant: domain.SystemTenant, Actor: "user:alice", At: t0}, Name: "System", Profile: profile()},
-			wantErr:   domain.ErrInvalid,
-			wantField: "tenant",
+			Name:      "reserved tenant ID",
+			When:      tenant.Create{Meta: domain.Meta{CommandID: "c1", Tenant: domain.SystemTenant, Actor: "user:alice", At: t0}, Name: "System", Profile: profile()},
+			WantErr:   domain.ErrInvalid,
+			WantField: "tenant",
 		},
 		{
-			name:      "malformed tenant ID",
-			when:      tenant.Create{Meta: domain.Meta{CommandID: "c1", Tenant: "Acme.Corp", Actor: "user:alice", At: t0}, Name: "Acme", Profile: profile()},
-			wantErr:   domain.ErrInvalid,
-			wantField: "tenant",
+			Name:      "malformed tenant ID",
+			When:      tenant.Create{Meta: domain.Meta{CommandID: "c1", Tenant: "Acme.Corp", Actor: "user:alice", At: t0}, Name: "Acme", Profile: profile()},
+			WantErr:   domain.ErrInvalid,
+			WantField: "tenant",
 		},
 		{
-			name:      "command without an ID",
-			when:      tenant.Create{Meta: domain.Meta{Tenant: "acme", Actor: "user:alice", At: t0}, Name: "Acme", Profile: profile()},
-			wantErr:   domain.ErrInvalid,
-			wantField: "commandId",
+			Name:      "command without an ID",
+			When:      tenant.Create{Meta: domain.Meta{Tenant: "acme", Actor: "user:alice", At: t0}, Name: "Acme", Profile: profile()},
+			WantErr:   domain.ErrInvalid,
+			WantField: "commandId",
 		},
 		{
-			name:      "command without an actor",
-			when:      tenant.Create{Meta: domain.Meta{CommandID: "c1", Tenant: "acme", At: t0}, Name: "Acme", Profile: profile()},
-			wantErr:   domain.ErrInvalid,
-			wantField: "actor",
+			Name:      "command without an actor",
+			When:      tenant.Create{Meta: domain.Meta{CommandID: "c1", Tenant: "acme", At: t0}, Name: "Acme", Profile: profile()},
+			WantErr:   domain.ErrInvalid,
+			WantField: "actor",
 		},
 		{
-			name:      "command without a business time",
-			when:      tenant.Create{Meta: domain.Meta{CommandID: "c1", Tenant: "acme", Actor: "user:alice"}, Name: "Acme", Profile: profile()},
-			wantErr:   domain.ErrInvalid,
-			wantField: "at",
+			Name:      "command without a business time",
+			When:      tenant.Create{Meta: domain.Meta{CommandID: "c1", Tenant: "acme", Actor: "user:alice"}, Name: "Acme", Profile: profile()},
+			WantErr:   domain.ErrInvalid,
+			WantField: "at",
 		},
 		{
-			name:      "unknown regime",
-			when:      withProfile(func(p *tenant.Profile) { p.Regimes = []tenant.Regime{tenant.GDPR, "HIPAA"} }),
-			wantErr:   domain.ErrInvalid,
-			wantField: "profile.regimes[1]",
+			Name:      "unknown regime",
+			When:      withProfile(func(p *tenant.Profile) { p.Regimes = []tenant.Regime{tenant.GDPR, "HIPAA"} }),
+			WantErr:   domain.ErrInvalid,
+			WantField: "profile.regimes[1]",
 		},
 		{
-			name:      "DORA without a DORA entity type",
-			when:      withProfile(func(p *tenant.Profile) { p.DORAEntityType = "" }),
-			wantErr:   domain.ErrInvalid,
-			wantField: "profile.doraEntityType",
+			Name:      "DORA without a DORA entity type",
+			When:      withProfile(func(p *tenant.Profile) { p.DORAEntityType = "" }),
+			WantErr:   domain.ErrInvalid,
+			WantField: "profile.doraEntityType",
 		},
 		{
-			name:      "unknown DORA entity type",
-			when:      withProfile(func(p *tenant.Profile) { p.DORAEntityType = "bank" }),
-			wantErr:   domain.ErrInvalid,
-			wantField: "profile.doraEntityType",
+			Name:      "unknown DORA entity type",
+			When:      withProfile(func(p *tenant.Profile) { p.DORAEntityType = "bank" }),
+			WantErr:   domain.ErrInvalid,
+			WantField: "profile.doraEntityType",
 		},
 		{
-			name:      "NIS2 with class none",
-			when:      withProfile(func(p *tenant.Profile) { p.NIS2Class = tenant.NIS2None }),
-			wantErr:   domain.ErrInvalid,
-			wantField: "profile.nis2Class",
+			Name:      "NIS2 with class none",
+			When:      withProfile(func(p *tenant.Profile) { p.NIS2Class = tenant.NIS2None }),
+			WantErr:   domain.ErrInvalid,
+			WantField: "profile.nis2Class",
 		},
 		{
-			name:      "NIS2 with the class left empty (defaults to none)",
-			when:      withProfile(func(p *tenant.Profile) { p.NIS2Class = "" }),
-			wantErr:   domain.ErrInvalid,
-			wantField: "profile.nis2Class",
+			Name:      "NIS2 with the class left empty (defaults to none)",
+			When:      withProfile(func(p *tenant.Profile) { p.NIS2Class = "" }),
+			WantErr:   domain.ErrInvalid,
+			WantField: "profile.nis2Class",
 		},
 		{
-			name:      "unknown NIS2 class",
-			when:      withProfile(func(p *tenant.Profile) { p.NIS2Class = "critical" }),
-			wantErr:   domain.ErrInvalid,
-			wantField: "profile.nis2Class",
+			Name:      "unknown NIS2 class",
+			When:      withProfile(func(p *tenant.Profile) { p.NIS2Class = "critical" }),
+			WantErr:   domain.ErrInvalid,
+			WantField: "profile.nis2Class",
 		},
 		{
-			name:      "unknown 2024/2690 entity type",
-			when:      withProfile(func(p *tenant.Profile) { p.EntityType2690 = "isp" }),
-			wantErr:   domain.ErrInvalid,
-			wantField: "profile.entityType2690",
+			Name:      "unknown 2024/2690 entity type",
+			When:      withProfile(func(p *tenant.Profile) { p.EntityType2690 = "isp" }),
+			WantErr:   domain.ErrInvalid,
+			WantField: "profile.entityType2690",
 		},
 		{
-			name: "TSP flag contradicting the entity type",
-			when: withProfile(func(p *tenant.Profile) {
+			Name: "TSP flag contradicting the entity type",
+			When: withProfile(func(p *tenant.Profile) {
 				p.IsTSP = true
 				p.EntityType2690 = tenant.Entity2690Cloud
 			}),
-			wantErr:   domain.ErrInvalid,
-			wantField: "profile.isTsp",
+			WantErr:   domain.ErrInvalid,
+			WantField: "profile.isTsp",
 		},
 		{
-			name:      "bad member state",
-			when:      withProfile(func(p *tenant.Profile) { p.MemberState = "de" }),
-			wantErr:   domain.ErrInvalid,
-			wantField: "profile.memberState",
+			Name:      "bad member state",
+			When:      withProfile(func(p *tenant.Profile) { p.MemberState = "de" }),
+			WantErr:   domain.ErrInvalid,
+			WantField: "profile.memberState",
 		},
 		{
-			name:      "missing member state",
-			when:      withProfile(func(p *tenant.Profile) { p.MemberState = "" }),
-			wantErr:   domain.ErrInvalid,
-			wantField: "profile.memberState",
+			Name:      "missing member state",
+			When:      withProfile(func(p *tenant.Profile) { p.MemberState = "" }),
+			WantErr:   domain.ErrInvalid,
+			WantField: "profile.memberState",
 		},
 		{
-			name:      "bad time zone",
-			when:      withProfile(func(p *tenant.Profile) { p.TZ = "CET+1" }),
-			wantErr:   domain.ErrInvalid,
-			wantField: "profile.tz",
+			Name:      "bad time zone",
+			When:      withProfile(func(p *tenant.Profile) { p.TZ = "CET+1" }),
+			WantErr:   domain.ErrInvalid,
+			WantField: "profile.tz",
 		},
 		{
-			name:      "bad holiday calendar",
-			when:      withProfile(func(p *tenant.Profile) { p.HolidayCalendarRef = "DE/BY" }),
-			wantErr:   domain.ErrInvalid,
-			wantField: "profile.holidayCalendarRef",
+			Name:      "bad holiday calendar",
+			When:      withProfile(func(p *tenant.Profile) { p.HolidayCalendarRef = "DE/BY" }),
+			WantErr:   domain.ErrInvalid,
+			WantField: "profile.holidayCalendarRef",
 		},
 		{
-			name:      "unknown month rule",
-			when:      withProfile(func(p *tenant.Profile) { p.MonthRule = "CALENDAR" }),
-			wantErr:   domain.ErrInvalid,
-			wantField: "profile.monthRule",
+			Name:      "unknown month rule",
+			When:      withProfile(func(p *tenant.Profile) { p.MonthRule = "CALENDAR" }),
+			WantErr:   domain.ErrInvalid,
+			WantField: "profile.monthRule",
 		},
 		{
-			name:      "create with an invalid SLA",
-			when:      tenant.Create{Meta: meta("c1"), Name: "Acme", Profile: profile(), SLA: tenant.SLAPolicy{AcknowledgeMinutes: sla(5, 5).AcknowledgeMinutes}},
-			wantErr:   domain.ErrInvalid,
-			wantField: "sla.resolveMinutes",
-		},
-
-		{
-			name:  "rename",
-			given: []tenant.Event{created()},
-			when:  tenant.Rename{Meta: meta("r1"), Name: "Acme Bank SE"},
-			want:  []tenant.Event{tenant.Renamed{Name: "Acme Bank SE", At: t0}},
-		},
-		{
-			name:  "rename to the same name is a no-op",
-			given: []tenant.Event{created()},
-			when:  tenant.Rename{Meta: meta("r1"), Name: "Acme Bank AG "},
-		},
-		{
-			name:    "rename a missing tenant",
-			when:    tenant.Rename{Meta: meta("r1"), Name: "Acme"},
-			wantErr: domain.ErrNotFound,
-		},
-		{
-			name:      "rename to an empty name",
-			given:     []tenant.Event{created()},
-			when:      tenant.Rename{Meta: meta("r1")},
-			wantErr:   domain.ErrInvalid,
-			wantField: "name",
+			Name:      "create with an invalid SLA",
+			When:      tenant.Create{Meta: meta("c1"), Name: "Acme", Profile: profile(), SLA: tenant.SLAPolicy{AcknowledgeMinutes: sla(5, 5).AcknowledgeMinutes}},
+			WantErr:   domain.ErrInvalid,
+			WantField: "sla.resolveMinutes",
 		},
 
 		{
-			name:  "change profile records the whole normalized profile and the reason",
-			given: []tenant.Event{created()},
-			when: tenant.ChangeProfile{Meta: domain.Meta{CommandID: "p1", Tenant: "acme", Actor: "user:alice", At: later},
+			Name:  "rename",
+			Given: []tenant.Event{created()},
+			When:  tenant.Rename{Meta: meta("r1"), Name: "Acme Bank SE"},
+			Want:  []tenant.Event{tenant.Renamed{Name: "Acme Bank SE", At: t0}},
+		},
+		{
+			Name:  "rename to the same name is a no-op",
+			Given: []tenant.Event{created()},
+			When:  tenant.Rename{Meta: meta("r1"), Name: "Acme Bank AG "},
+		},
+		{
+			Name:    "rename a missing tenant",
+			When:    tenant.Rename{Meta: meta("r1"), Name: "Acme"},
+			WantErr: domain.ErrNotFound,
+		},
+		{
+			Name:      "rename to an empty name",
+			Given:     []tenant.Event{created()},
+			When:      tenant.Rename{Meta: meta("r1")},
+			WantErr:   domain.ErrInvalid,
+			WantField: "name",
+		},
+
+		{
+			Name:  "change profile records the whole normalized profile and the reason",
+			Given: []tenant.Event{created()},
+			When: tenant.ChangeProfile{Meta: domain.Meta{CommandID: "p1", Tenant: "acme", Actor: "user:alice", At: later},
 				Profile: tenant.Profile{Regimes: []tenant.Regime{tenant.NIS2, tenant.GDPR}, NIS2Class: tenant.NIS2Essential,
 					MemberState: "DE", TZ: "Europe/Berlin", HolidayCalendarRef: "DE-BY"},
 				Reason: " sold the banking licence "},
-			want: []tenant.Event{tenant.ProfileChanged{Profile: changed, Reason: "sold the banking licence", At: later}},
+			Want: []tenant.Event{tenant.ProfileChanged{Profile: changed, Reason: "sold the banking licence", At: later}},
 		},
 		{
-			name:  "changing the profile to an identical one is a no-op",
-			given: []tenant.Event{created()},
-			when: tenant.ChangeProfile{Meta: meta("p1"), Reason: "re-sent", Profile: tenant.Profile{
+			Name:  "changing the profile to an identical one is a no-op",
+			Given: []tenant.Event{created()},
+			When: tenant.ChangeProfile{Meta: meta("p1"), Reason: "re-sent", Profile: tenant.Profile{
 				Regimes:        []tenant.Regime{tenant.NIS2, tenant.GDPR, tenant.DORA},
 				NIS2Class:      tenant.NIS2Essential,
 				DORAEntityType: tenant.DORACreditInstitution,
@@ -285,129 +279,104 @@ func TestDecide(t *testing.T) {
 			}},
 		},
 		{
-			name:  "changing back after a change is not a no-op",
-			given: []tenant.Event{created(), tenant.ProfileChanged{Profile: changed, Reason: "x", At: t0}},
-			when:  tenant.ChangeProfile{Meta: meta("p2"), Profile: profile(), Reason: "licence kept after all"},
-			want:  []tenant.Event{tenant.ProfileChanged{Profile: profile(), Reason: "licence kept after all", At: t0}},
+			Name:  "changing back after a change is not a no-op",
+			Given: []tenant.Event{created(), tenant.ProfileChanged{Profile: changed, Reason: "x", At: t0}},
+			When:  tenant.ChangeProfile{Meta: meta("p2"), Profile: profile(), Reason: "licence kept after all"},
+			Want:  []tenant.Event{tenant.ProfileChanged{Profile: profile(), Reason: "licence kept after all", At: t0}},
 		},
 		{
-			name:    "change the profile of a missing tenant",
-			when:    tenant.ChangeProfile{Meta: meta("p1"), Profile: profile(), Reason: "x"},
-			wantErr: domain.ErrNotFound,
+			Name:    "change the profile of a missing tenant",
+			When:    tenant.ChangeProfile{Meta: meta("p1"), Profile: profile(), Reason: "x"},
+			WantErr: domain.ErrNotFound,
 		},
 		{
-			name:      "change the profile without a reason",
-			given:     []tenant.Event{created()},
-			when:      tenant.ChangeProfile{Meta: meta("p1"), Profile: changed},
-			wantErr:   domain.ErrInvalid,
-			wantField: "reason",
+			Name:      "change the profile without a reason",
+			Given:     []tenant.Event{created()},
+			When:      tenant.ChangeProfile{Meta: meta("p1"), Profile: changed},
+			WantErr:   domain.ErrInvalid,
+			WantField: "reason",
 		},
 		{
-			name:      "change to an invalid profile",
-			given:     []tenant.Event{created()},
-			when:      tenant.ChangeProfile{Meta: meta("p1"), Profile: tenant.Profile{Regimes: []tenant.Regime{tenant.DORA}, MemberState: "DE"}, Reason: "x"},
-			wantErr:   domain.ErrInvalid,
-			wantField: "profile.doraEntityType",
+			Name:      "change to an invalid profile",
+			Given:     []tenant.Event{created()},
+			When:      tenant.ChangeProfile{Meta: meta("p1"), Profile: tenant.Profile{Regimes: []tenant.Regime{tenant.DORA}, MemberState: "DE"}, Reason: "x"},
+			WantErr:   domain.ErrInvalid,
+			WantField: "profile.doraEntityType",
 		},
 
 		{
-			name:  "change SLA",
-			given: []tenant.Event{created()},
-			when:  tenant.ChangeSLA{Meta: meta("s1"), SLA: sla(10, 60)},
-			want:  []tenant.Event{tenant.SLAChanged{SLA: sla(10, 60), At: t0}},
+			Name:  "change SLA",
+			Given: []tenant.Event{created()},
+			When:  tenant.ChangeSLA{Meta: meta("s1"), SLA: sla(10, 60)},
+			Want:  []tenant.Event{tenant.SLAChanged{SLA: sla(10, 60), At: t0}},
 		},
 		{
-			name:  "changing the SLA to the same policy is a no-op",
-			given: []tenant.Event{created()},
-			when:  tenant.ChangeSLA{Meta: meta("s1"), SLA: tenant.DefaultSLA()},
+			Name:  "changing the SLA to the same policy is a no-op",
+			Given: []tenant.Event{created()},
+			When:  tenant.ChangeSLA{Meta: meta("s1"), SLA: tenant.DefaultSLA()},
 		},
 		{
-			name:    "change the SLA of a missing tenant",
-			when:    tenant.ChangeSLA{Meta: meta("s1"), SLA: sla(10, 60)},
-			wantErr: domain.ErrNotFound,
+			Name:    "change the SLA of a missing tenant",
+			When:    tenant.ChangeSLA{Meta: meta("s1"), SLA: sla(10, 60)},
+			WantErr: domain.ErrNotFound,
 		},
 		{
-			name:      "change SLA to an empty policy",
-			given:     []tenant.Event{created()},
-			when:      tenant.ChangeSLA{Meta: meta("s1")},
-			wantErr:   domain.ErrInvalid,
-			wantField: "sla",
+			Name:      "change SLA to an empty policy",
+			Given:     []tenant.Event{created()},
+			When:      tenant.ChangeSLA{Meta: meta("s1")},
+			WantErr:   domain.ErrInvalid,
+			WantField: "sla",
 		},
 		{
-			name:      "SLA missing a severity",
-			given:     []tenant.Event{created()},
-			when:      withSLA(func(p *tenant.SLAPolicy) { delete(p.AcknowledgeMinutes, domain.SeverityLow) }),
-			wantErr:   domain.ErrInvalid,
-			wantField: "sla.acknowledgeMinutes.low",
+			Name:      "SLA missing a severity",
+			Given:     []tenant.Event{created()},
+			When:      withSLA(func(p *tenant.SLAPolicy) { delete(p.AcknowledgeMinutes, domain.SeverityLow) }),
+			WantErr:   domain.ErrInvalid,
+			WantField: "sla.acknowledgeMinutes.low",
 		},
 		{
-			name:      "SLA with an unknown severity",
-			given:     []tenant.Event{created()},
-			when:      withSLA(func(p *tenant.SLAPolicy) { p.ResolveMinutes["urgent"] = 5 }),
-			wantErr:   domain.ErrInvalid,
-			wantField: "sla.resolveMinutes.urgent",
+			Name:      "SLA with an unknown severity",
+			Given:     []tenant.Event{created()},
+			When:      withSLA(func(p *tenant.SLAPolicy) { p.ResolveMinutes["urgent"] = 5 }),
+			WantErr:   domain.ErrInvalid,
+			WantField: "sla.resolveMinutes.urgent",
 		},
 		{
-			name:      "SLA with zero minutes",
-			given:     []tenant.Event{created()},
-			when:      withSLA(func(p *tenant.SLAPolicy) { p.AcknowledgeMinutes[domain.SeverityCritical] = 0 }),
-			wantErr:   domain.ErrInvalid,
-			wantField: "sla.acknowledgeMinutes.critical",
+			Name:      "SLA with zero minutes",
+			Given:     []tenant.Event{created()},
+			When:      withSLA(func(p *tenant.SLAPolicy) { p.AcknowledgeMinutes[domain.SeverityCritical] = 0 }),
+			WantErr:   domain.ErrInvalid,
+			WantField: "sla.acknowledgeMinutes.critical",
 		},
 		{
-			name:      "SLA with negative minutes",
-			given:     []tenant.Event{created()},
-			when:      withSLA(func(p *tenant.SLAPolicy) { p.ResolveMinutes[domain.SeverityHigh] = -5 }),
-			wantErr:   domain.ErrInvalid,
-			wantField: "sla.resolveMinutes.high",
+			Name:      "SLA with negative minutes",
+			Given:     []tenant.Event{created()},
+			When:      withSLA(func(p *tenant.SLAPolicy) { p.ResolveMinutes[domain.SeverityHigh] = -5 }),
+			WantErr:   domain.ErrInvalid,
+			WantField: "sla.resolveMinutes.high",
 		},
 		{
-			name:      "SLA target longer than a year",
-			given:     []tenant.Event{created()},
-			when:      withSLA(func(p *tenant.SLAPolicy) { p.ResolveMinutes[domain.SeverityLow] = tenant.MaxSLAMinutes + 1 }),
-			wantErr:   domain.ErrInvalid,
-			wantField: "sla.resolveMinutes.low",
+			Name:      "SLA target longer than a year",
+			Given:     []tenant.Event{created()},
+			When:      withSLA(func(p *tenant.SLAPolicy) { p.ResolveMinutes[domain.SeverityLow] = tenant.MaxSLAMinutes + 1 }),
+			WantErr:   domain.ErrInvalid,
+			WantField: "sla.resolveMinutes.low",
 		},
 		{
-			name:      "SLA resolving sooner than acknowledging",
-			given:     []tenant.Event{created()},
-			when:      withSLA(func(p *tenant.SLAPolicy) { p.ResolveMinutes[domain.SeverityMedium] = 5 }),
-			wantErr:   domain.ErrInvalid,
-			wantField: "sla.resolveMinutes.medium",
+			Name:      "SLA resolving sooner than acknowledging",
+			Given:     []tenant.Event{created()},
+			When:      withSLA(func(p *tenant.SLAPolicy) { p.ResolveMinutes[domain.SeverityMedium] = 5 }),
+			WantErr:   domain.ErrInvalid,
+			WantField: "sla.resolveMinutes.medium",
 		},
 		{
-			name:      "SLA without resolve targets",
-			given:     []tenant.Event{created()},
-			when:      withSLA(func(p *tenant.SLAPolicy) { p.ResolveMinutes = nil }),
-			wantErr:   domain.ErrInvalid,
-			wantField: "sla.resolveMinutes",
+			Name:      "SLA without resolve targets",
+			Given:     []tenant.Event{created()},
+			When:      withSLA(func(p *tenant.SLAPolicy) { p.ResolveMinutes = nil }),
+			WantErr:   domain.ErrInvalid,
+			WantField: "sla.resolveMinutes",
 		},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			s := tenant.Decider.Fold(tenant.Decider.Initial, tt.given)
-			got, err := tenant.Decide(tt.when, s)
-			if tt.wantErr == nil && err != nil {
-				t.Fatalf("Decide: unexpected error %v", err)
-			}
-			if tt.wantErr != nil && !errors.Is(err, tt.wantErr) {
-				t.Fatalf("Decide: error %v, want %v", err, tt.wantErr)
-			}
-			if tt.wantField != "" {
-				var fe *domain.FieldError
-				if !errors.As(err, &fe) {
-					t.Fatalf("Decide: error %v is not a *domain.FieldError", err)
-				}
-				if fe.Field != tt.wantField {
-					t.Fatalf("Decide: field %q (%v), want %q", fe.Field, err, tt.wantField)
-				}
-			}
-			if !reflect.DeepEqual(got, tt.want) {
-				t.Fatalf("Decide:\n got %#v\nwant %#v", got, tt.want)
-			}
-		})
-	}
+	})
 }
 
 func TestEvolve(t *testing.T) {
