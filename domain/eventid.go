@@ -25,6 +25,11 @@ func EventID(commandID string, i int) string {
 	copy(u[:], h.Sum(nil))
 	u[6] = u[6]&0x0f | 0x50
 	u[8] = u[8]&0x3f | 0x80
+	return FormatUUID(u)
+}
+
+// FormatUUID formats a UUID in the canonical 8-4-4-4-12 form, lower case.
+func FormatUUID(u [16]byte) string {
 	var b [36]byte
 	hex.Encode(b[0:8], u[0:4])
 	b[8] = '-'

@@ -7,6 +7,7 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"fmt"
+	"github.com/socledger/socledger/domain"
 	"hash"
 )
 
@@ -26,19 +27,7 @@ func NewEventID() EventID {
 func (id EventID) IsZero() bool { return id == EventID{} }
 
 // String formats id in the canonical 8-4-4-4-12 form.
-func (id EventID) String() string {
-	var b [36]byte
-	hex.Encode(b[0:8], id[0:4])
-	b[8] = '-'
-	hex.Encode(b[9:13], id[4:6])
-	b[13] = '-'
-	hex.Encode(b[14:18], id[6:8])
-	b[18] = '-'
-	hex.Encode(b[19:23], id[8:10])
-	b[23] = '-'
-	hex.Encode(b[24:], id[10:])
-	return string(b[:])
-}
+func (id EventID) String() string { return domain.FormatUUID(id) }
 
 // ParseEventID parses a UUID in the canonical 8-4-4-4-12 form.
 func ParseEventID(s string) (EventID, error) {
