@@ -7,8 +7,9 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"fmt"
-	"github.com/socledger/socledger/domain"
 	"hash"
+
+	"github.com/socledger/socledger/domain"
 )
 
 // EventID is an event's UUID.
