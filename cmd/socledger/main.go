@@ -8,11 +8,16 @@
 //
 // The commands are:
 //
-//	serve   run the service: open the store in a data directory and serve
-//	        HTTP (health checks and the console) on an address
-//	detect  run Sigma rules over event files offline and print the matches
-//	verify  check every hash chain and seal of a data directory
-//	help    print this help
+//	serve       run the service: open the store in a data directory and
+//	            serve HTTP (health checks and the console) on an address
+//	detect      run Sigma rules over event files offline and print the matches
+//	verify      check every hash chain and seal of a data directory
+//	record      record a tenant and an incident's regulatory facts from NDJSON
+//	            files into a data directory (docs/record-format.md)
+//	compliance  print the NIS2 / DORA / GDPR reporting obligations of a
+//	            tenant's incidents as of an instant, with their verdicts, as
+//	            JSON, CSV or a printable HTML page
+//	help        print this help
 //
 // Run "socledger <command> -h" for a command's flags. Every flag can also be
 // set by a SOCLEDGER_* environment variable; a flag given on the command line
@@ -46,10 +51,12 @@ Usage:
 
 Commands:
 
-	serve   run the service: event store, API and console
-	detect  run Sigma rules over event files and print the matches
-	verify  check that the event store was not altered (chains and seals)
-	help    print this help
+	serve       run the service: event store, API and console
+	detect      run Sigma rules over event files and print the matches
+	verify      check that the event store was not altered (chains and seals)
+	record      record a tenant and incident facts from NDJSON files
+	compliance  report NIS2 / DORA / GDPR reporting deadlines and verdicts
+	help        print this help
 
 Run "socledger <command> -h" for the flags of a command.
 `
@@ -71,6 +78,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return detect(ctx, rest, stdout, stderr)
 	case "verify":
 		return verify(ctx, rest, stdout, stderr)
+	case "record":
+		return record(ctx, rest, getenv, stdout, stderr)
+	case "compliance":
+		return complianceReport(ctx, rest, getenv, stdout, stderr)
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
