@@ -166,7 +166,7 @@ func incidentLevel(r *Report, fs facts, e env) {
 		case incident.ReclassifiedNonMajorDORA:
 			r.Classification = append(r.Classification, ClassificationSummary{Regime: tenant.DORA, At: f.at, Result: "reclassified_non_major", EventID: f.id})
 		case incident.PersonalDataBreachAssessed:
-			r.Classification = append(r.Classification, ClassificationSummary{Regime: tenant.GDPR, At: f.at, Result: "risk_" + string(c.Risk), EventID: f.id})
+			r.Classification = append(r.Classification, ClassificationSummary{Regime: tenant.GDPR, At: f.at, Result: gdprResult(c.Risk), EventID: f.id})
 		}
 	}
 	r.Informational = informational(fs, e)
@@ -210,4 +210,16 @@ func informational(fs facts, e env) []string {
 		add("root-cause analysis completed at %s", day(rca.at))
 	}
 	return out
+}
+
+// gdprResult names a personal-data breach assessment's risk for the report:
+// no_risk, risk or high_risk (GDPR Art. 33(1) and 34(1)).
+func gdprResult(r incident.BreachRisk) string {
+	switch r {
+	case incident.BreachRiskNone:
+		return "no_risk"
+	case incident.BreachRiskHigh:
+		return "high_risk"
+	}
+	return string(r)
 }
