@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/csv"
 	"encoding/json"
+	"fmt"
 	"html/template"
 	"io"
 	"strconv"
@@ -178,6 +179,9 @@ var htmlTemplate = template.Must(template.New("report").Funcs(template.FuncMap{
 		}
 		return out
 	},
+	// dur shows a Go duration string as days, hours and minutes
+	// ("706h0m0s" → "29d 10h 0m"), keeping its sign.
+	"dur": humanDuration,
 	"rate": func(r *float64) string {
 		if r == nil {
 			return "n/a"
@@ -197,7 +201,7 @@ h1 { font-size: 16pt; margin: 0 0 .3em; }
 h2 { font-size: 13pt; margin: 1.6em 0 .4em; border-bottom: 2px solid #333; }
 h3 { font-size: 11pt; margin: 1em 0 .3em; }
 table { border-collapse: collapse; width: 100%; margin: .3em 0 1em; }
-th, td { border: 1px solid #bbb; padding: 2px 4px; text-align: left; vertical-align: top; }
+th, td { border: 1px solid #bbb; padding: 2px 4px; text-align: left; vertical-align: top; overflow-wrap: anywhere; }
 th { background: #eee; }
 table.kv th { width: 14em; }
 .mono, code { font-family: ui-monospace, Menlo, Consolas, monospace; font-size: 8pt; word-break: break-all; }
@@ -241,7 +245,7 @@ footer { margin-top: 2em; font-size: 8pt; color: #555; }
 {{if .NextDeadlines}}<h3>Next open deadlines</h3>
 <table>
 <tr><th>Incident</th><th>Regime</th><th>Report</th><th>Rule</th><th>Due</th><th>Time left</th></tr>
-{{range .NextDeadlines}}<tr><td>{{.Incident}}</td><td>{{.Regime}}</td><td>{{.Kind}}{{if .Seq}} #{{.Seq}}{{end}}</td><td>{{.RuleRef}}</td><td>{{ts .DueAt}}</td><td>{{.Margin}}</td></tr>
+{{range .NextDeadlines}}<tr><td>{{.Incident}}</td><td>{{.Regime}}</td><td>{{.Kind}}{{if .Seq}} #{{.Seq}}{{end}}</td><td>{{.RuleRef}}</td><td>{{ts .DueAt}}</td><td>{{dur .Margin}}</td></tr>
 {{end}}</table>{{end}}
 {{end}}
 {{range $i, $iv := .Incidents}}{{with .Report}}
@@ -271,7 +275,7 @@ footer { margin-top: 2em; font-size: 8pt; color: #555; }
 <td>{{ts .DueAt}}{{with local .DueAt $iv.Location}}<div class="muted">{{.}}</div>{{end}}{{if .ReliefApplied}}<div class="muted">weekend / holiday relief</div>{{end}}</td>
 <td>{{ts .SubmittedAt}}{{range .Submissions}}<div class="muted">{{.SubmissionID}} to {{.Authority}}{{if .AuthorityRef}} ({{.AuthorityRef}}){{end}}{{if .DelayReason}}; reasons for delay given{{end}}</div>{{end}}{{with .Delay}}<div class="muted">delay notified {{ts .At}}{{if .Timely}} (in time){{else}} (late){{end}}</div>{{end}}</td>
 <td class="{{verdictClass .Verdict}}">{{.Verdict}}</td>
-<td>{{.Margin}}</td>
+<td>{{dur .Margin}}</td>
 <td>{{if .MissedAt}}<span class="missed">{{ts .MissedAt}}</span>{{if .WithdrawnBy}}<div class="muted">withdrawn by {{.WithdrawnBy}}</div>{{end}}{{end}}</td>
 <td>{{range .Flags}}<span class="flag">{{.}}</span>{{end}}</td>
 </tr>
@@ -291,3 +295,26 @@ footer { margin-top: 2em; font-size: 8pt; color: #555; }
 </body>
 </html>
 `
+
+// humanDuration formats a Go duration string for people: "706h0m0s" is
+// "29d 10h 0m", "-1h30m0s" is "-1h 30m". A string that is not a duration is
+// returned as it is.
+func humanDuration(s string) string {
+	d, err := time.ParseDuration(s)
+	if err != nil || s == "" {
+		return s
+	}
+	sign := ""
+	if d < 0 {
+		sign, d = "-", -d
+	}
+	d = d.Round(time.Minute)
+	days, hours, mins := int(d/(24*time.Hour)), int(d%(24*time.Hour)/time.Hour), int(d%time.Hour/time.Minute)
+	switch {
+	case days > 0:
+		return fmt.Sprintf("%s%dd %dh %dm", sign, days, hours, mins)
+	case hours > 0:
+		return fmt.Sprintf("%s%dh %dm", sign, hours, mins)
+	}
+	return fmt.Sprintf("%s%dm", sign, mins)
+}
