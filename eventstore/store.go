@@ -4,7 +4,7 @@
 // caller can test with errors.Is and errors.As.
 //
 // Backends live in sub-packages: embedded (a segmented log on local disk, the
-// default) and, later, esdb (a KurrentDB / EventStoreDB cluster). The package
+// default) and esdb (a KurrentDB / EventStoreDB cluster). The package
 // eventstoretest holds the contract suite every backend must pass.
 //
 // Stream names have the form "<category>-<tenant>.<id>" (for example
