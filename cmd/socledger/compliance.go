@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -19,7 +18,7 @@ import (
 	"github.com/socledger/socledger/domain/incident"
 	"github.com/socledger/socledger/domain/tenant"
 	"github.com/socledger/socledger/eventstore"
-	"github.com/socledger/socledger/eventstore/embedded"
+	"github.com/socledger/socledger/eventstore/esdb"
 )
 
 // The compliance command: the reporting obligations of a tenant's incidents
@@ -42,7 +41,9 @@ import (
 
 // complianceConfig is the configuration of the compliance command.
 type complianceConfig struct {
-	DataDir  string
+	DataDir string
+	// ESDB, when set (--store esdb), reads the store from a cluster.
+	ESDB     *esdb.Config
 	Tenant   string
 	Incident string
 	AsOf     time.Time
@@ -77,6 +78,7 @@ func parseComplianceFlags(args []string, getenv func(string) string, now func() 
 	flags.StringVar(&to, "to", "", "tenant report: the period ends at this RFC 3339 `time`, inclusive (default open)")
 	flags.StringVar(&cfg.Format, "format", "json", "output `format`: "+formatListString)
 	flags.StringVar(&cfg.Holidays, "holidays", "", "bank-holiday calendar `file` of the tenant, replacing the built-in national calendar")
+	storeSel := addStoreFlags(flags, getenv)
 	flags.Usage = func() {
 		fmt.Fprint(flags.Output(), `Usage: socledger compliance --data DIR --tenant T [--incident ID] --as-of TIME
 	[--from TIME --to TIME] [--format json|csv|html] [--holidays FILE]
@@ -90,7 +92,8 @@ as of TIME: only the facts recorded by then count. --as-of is required; pass
 
 Every obligation cites the event IDs it was computed from and their chain
 hashes, which "socledger verify" checks. The data directory is opened
-read-only, so a running server may keep writing.
+read-only, so a running server may keep writing; with --store esdb the
+store is read from a KurrentDB / EventStoreDB cluster.
 
 A tenant report (no --incident) covers the incidents of the period
 [--from, --to]: those with a time (detection, awareness, anchor, due time,
@@ -111,6 +114,10 @@ Flags:
 	if flags.NArg() > 0 {
 		return cfg, fmt.Errorf("compliance: unexpected argument %q", flags.Arg(0))
 	}
+	var err error
+	if cfg.ESDB, err = storeSel.esdbConfig("compliance", getenv); err != nil {
+		return cfg, err
+	}
 	switch {
 	case cfg.Tenant == "":
 		return cfg, errors.New("compliance: --tenant is required")
@@ -130,7 +137,6 @@ Flags:
 	if !slices.Contains(formats, cfg.Format) {
 		return cfg, fmt.Errorf("compliance: --format %q: want one of %s", cfg.Format, formatListString)
 	}
-	var err error
 	if asOf == "now" {
 		cfg.AsOf = now().UTC()
 	} else if cfg.AsOf, err = parseTime("as-of", asOf); err != nil {
@@ -168,12 +174,9 @@ func complianceReport(ctx context.Context, args []string, getenv func(string) st
 	if err != nil {
 		return err
 	}
-	if _, err := os.Stat(filepath.Join(cfg.DataDir, "log")); err != nil {
-		return fmt.Errorf("compliance: %s is not a socledger data directory: %w", cfg.DataDir, err)
-	}
-	store, err := embedded.Open(cfg.DataDir, embedded.Options{ReadOnly: true})
+	store, err := openReadStore(ctx, "compliance", cfg.DataDir, cfg.ESDB)
 	if err != nil {
-		return fmt.Errorf("compliance: open %s: %w", cfg.DataDir, err)
+		return err
 	}
 	defer store.Close()
 	view, err := buildView(ctx, store, cfg, stderr)

@@ -17,6 +17,8 @@
 //	compliance  print the NIS2 / DORA / GDPR reporting obligations of a
 //	            tenant's incidents as of an instant, with their verdicts, as
 //	            JSON, CSV or a printable HTML page
+//	migrate     copy an embedded store to a KurrentDB / EventStoreDB
+//	            cluster, resumable and verified (docs/scale-out.md)
 //	help        print this help
 //
 // Run "socledger <command> -h" for a command's flags. Every flag can also be
@@ -56,6 +58,7 @@ Commands:
 	verify      check that the event store was not altered (chains and seals)
 	record      record a tenant and incident facts from NDJSON files
 	compliance  report NIS2 / DORA / GDPR reporting deadlines and verdicts
+	migrate     copy an embedded store to a KurrentDB / EventStoreDB cluster
 	help        print this help
 
 Run "socledger <command> -h" for the flags of a command.
@@ -77,11 +80,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	case "detect":
 		return detect(ctx, rest, stdout, stderr)
 	case "verify":
-		return verify(ctx, rest, stdout, stderr)
+		return verify(ctx, rest, getenv, stdout, stderr)
 	case "record":
 		return record(ctx, rest, getenv, stdout, stderr)
 	case "compliance":
 		return complianceReport(ctx, rest, getenv, stdout, stderr)
+	case "migrate":
+		return migrateCmd(ctx, rest, getenv, stdout, stderr)
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

@@ -15,13 +15,16 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/rs/zerolog"
 
+	"github.com/socledger/socledger/eventstore"
 	"github.com/socledger/socledger/eventstore/embedded"
 	"github.com/socledger/socledger/eventstore/embedded/vfs"
+	"github.com/socledger/socledger/eventstore/esdb"
 	"github.com/socledger/socledger/eventstore/seal"
 	"github.com/socledger/socledger/frontend"
 )
@@ -40,7 +43,36 @@ type serveConfig struct {
 	// 0 turns sealing off.
 	SealKey      string
 	SealInterval time.Duration
+	// ESDB, when set (--store esdb), puts the event store on a KurrentDB /
+	// EventStoreDB cluster; nil means the embedded store in DataDir.
+	ESDB *esdbServe
 }
+
+// esdbServe is how serve reaches a cluster.
+type esdbServe struct {
+	esdb.Config
+	// PingInterval is how often serve pings the cluster once connected,
+	// so that /readyz reflects it.
+	PingInterval time.Duration
+}
+
+// defaultPingInterval is the default of --esdb-ping-interval.
+const defaultPingInterval = 5 * time.Second
+
+const serveUsage = `Usage: socledger serve [flags]
+
+Run the service: open the event store and serve HTTP.
+
+The store is the embedded one in --data, or with --store esdb a KurrentDB /
+EventStoreDB cluster at --esdb-url (credentials in SOCLEDGER_ESDB_USERNAME
+and SOCLEDGER_ESDB_PASSWORD only). On a cluster, serve starts serving before
+the cluster answers and keeps trying: /healthz answers 200 and /readyz 503
+with the reason until it is reachable. Several serve processes may share a
+cluster; run the sealer (--seal-key, --seal-interval) on one of them
+(docs/scale-out.md).
+
+Flags:
+`
 
 // parseServeFlags reads serve's configuration: each setting comes from its
 // flag if given, else from its SOCLEDGER_* environment variable if set, else
@@ -57,20 +89,26 @@ func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer
 	flags := flag.NewFlagSet("socledger serve", flag.ContinueOnError)
 	flags.SetOutput(stderr)
 	flags.StringVar(&cfg.DataDir, "data", envOr("SOCLEDGER_DATA", "./data"),
-		"data `directory` of the embedded event store, created if missing (env SOCLEDGER_DATA)")
+		"data `directory` of the embedded event store, created if missing; unused with --store esdb (env SOCLEDGER_DATA)")
+	store := addStoreFlags(flags, getenv)
+	ping := envOr("SOCLEDGER_ESDB_PING_INTERVAL", defaultPingInterval.String())
+	flags.Func("esdb-ping-interval", "with --store esdb: how often to ping the cluster once connected, for /readyz: a `duration` (env SOCLEDGER_ESDB_PING_INTERVAL) (default 5s)", func(v string) error {
+		ping = v
+		return nil
+	})
 	flags.StringVar(&cfg.Addr, "addr", envOr("SOCLEDGER_ADDR", "127.0.0.1:8080"),
 		"`host:port` to serve HTTP on; port 0 picks a free port (env SOCLEDGER_ADDR)")
 	flags.StringVar(&cfg.LogFormat, "log-format", envOr("SOCLEDGER_LOG_FORMAT", "auto"),
 		"log `format`: json, console, or auto (console on a terminal, else json) (env SOCLEDGER_LOG_FORMAT)")
 	flags.StringVar(&cfg.SealKey, "seal-key", envOr("SOCLEDGER_SEAL_KEY", ""),
-		"Ed25519 sealing private key `file` (PEM), created with its public half beside it if missing; default <data>/seal.key (env SOCLEDGER_SEAL_KEY)")
+		"Ed25519 sealing private key `file` (PEM); with the embedded store created with its public half beside it if missing, default <data>/seal.key; with --store esdb required unless --seal-interval is 0, and never created (env SOCLEDGER_SEAL_KEY)")
 	interval := envOr("SOCLEDGER_SEAL_INTERVAL", "1m")
 	flags.Func("seal-interval", "how often to seal the streams that changed: a `duration` such as 30s; 0 turns sealing off (env SOCLEDGER_SEAL_INTERVAL) (default 1m)", func(v string) error {
 		interval = v
 		return nil
 	})
 	flags.Usage = func() {
-		fmt.Fprint(flags.Output(), "Usage: socledger serve [flags]\n\nRun the service: open the event store and serve HTTP.\n\nFlags:\n")
+		fmt.Fprint(flags.Output(), serveUsage)
 		flags.PrintDefaults()
 	}
 	if err := flags.Parse(args); err != nil {
@@ -92,8 +130,23 @@ func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer
 		return serveConfig{}, fmt.Errorf("serve: --seal-interval %q: want a duration such as 1m or 30s, or 0 to turn sealing off", interval)
 	}
 	cfg.SealInterval = d
-	if cfg.SealKey == "" {
-		cfg.SealKey = filepath.Join(cfg.DataDir, "seal.key")
+	esdbCfg, err := store.esdbConfig("serve", getenv)
+	if err != nil {
+		return serveConfig{}, err
+	}
+	if esdbCfg == nil {
+		if cfg.SealKey == "" {
+			cfg.SealKey = filepath.Join(cfg.DataDir, "seal.key")
+		}
+		return cfg, nil
+	}
+	cfg.ESDB = &esdbServe{Config: *esdbCfg}
+	if cfg.ESDB.PingInterval, err = time.ParseDuration(ping); err != nil || cfg.ESDB.PingInterval <= 0 {
+		return serveConfig{}, fmt.Errorf("serve: --esdb-ping-interval %q: want a duration such as 5s", ping)
+	}
+	if cfg.SealKey == "" && cfg.SealInterval > 0 {
+		return serveConfig{}, errors.New("serve: --store esdb seals only with an explicit --seal-key FILE, the same key on every node that may seal " +
+			"(it is never created there); pass --seal-interval 0 on nodes that do not seal (see docs/scale-out.md)")
 	}
 	return cfg, nil
 }
@@ -128,46 +181,94 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 	}
 	logger := newLogger(cfg.LogFormat, stderr)
 
-	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
-		return fmt.Errorf("create data directory %s: %w", cfg.DataDir, err)
+	var (
+		store   eventstore.Store
+		cluster *esdb.Store // the store, on a cluster
+		where   string      // the cluster, for messages
+	)
+	if cfg.ESDB == nil {
+		st, err := openEmbedded(cfg.DataDir, logger)
+		if err != nil {
+			return err
+		}
+		store = st
+	} else {
+		c := cfg.ESDB.Config
+		// Connect in the background, serving /healthz meanwhile. The
+		// client's own log (ten lines per failed connection) stays off:
+		// each attempt is logged once, with its cause.
+		c.ConnectTimeout = -1
+		if cluster, err = esdb.Open(ctx, c); err != nil {
+			return fmt.Errorf("serve: %w", err)
+		}
+		store, where = cluster, describeCluster(&c)
+		logger.Info().Str("store", "esdb").Str("cluster", where).Msg("connecting to the event store")
 	}
-	opening := time.Now()
-	store, err := embedded.Open(cfg.DataDir, embedded.Options{})
-	if errors.Is(err, vfs.ErrLocked) {
-		return fmt.Errorf("data directory %s is in use by another socledger process: %w", cfg.DataDir, err)
-	}
-	if err != nil {
-		return fmt.Errorf("open store in %s: %w", cfg.DataDir, err)
-	}
-	st := store.Stats()
-	logger.Info().Str("dir", cfg.DataDir).Int("events", st.Events).Int("streams", st.Streams).
-		Int("segments", st.Segments).Dur("took", time.Since(opening)).Msg("store opened")
 
 	var sealer *seal.Sealer
 	if cfg.SealInterval > 0 {
-		key, err := loadSealKey(cfg.SealKey, logger)
+		var key ed25519.PrivateKey
+		if cluster == nil {
+			key, err = loadSealKey(cfg.SealKey, logger)
+		} else {
+			key, err = loadExistingSealKey(cfg.SealKey, logger)
+		}
 		if err != nil {
-			return errors.Join(err, closeStore(store))
+			return errors.Join(err, closeNamed(store))
 		}
 		sealer = seal.NewSealer(store, key)
 	}
 
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
-		return errors.Join(fmt.Errorf("listen on %s: %w", cfg.Addr, err), closeStore(store))
+		return errors.Join(fmt.Errorf("listen on %s: %w", cfg.Addr, err), closeNamed(store))
 	}
-	sealCtx, stopSealing := context.WithCancel(context.WithoutCancel(ctx))
-	sealed := make(chan struct{})
-	go func() {
-		defer close(sealed)
-		if sealer != nil {
-			runSealer(sealCtx, sealer, cfg.SealInterval, logger)
-		}
-	}()
 
-	var ready atomic.Bool
+	// The background work: on a cluster, connect, then seal and watch the
+	// connection; on the embedded store, seal. A seal round is not cut
+	// short when serve stops (an append cut short might be written without
+	// the sealer knowing, which then takes itself for a second sealer): the
+	// sealer stops between rounds, and its context ends only when the
+	// shutdown timeout does.
+	ready := &readiness{}
+	ready.notReady("starting")
+	var connected atomic.Bool // the store answered: the final seal may run
+	bg, stopBg := context.WithCancel(context.WithoutCancel(ctx))
+	sealCtx, cancelSeal := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancelSeal()
+	stopSealing := make(chan struct{})
+	bgDone := make(chan struct{})
+	go func() {
+		defer close(bgDone)
+		if cluster != nil {
+			if !connectCluster(bg, cluster, where, ready, logger) {
+				return
+			}
+			logger.Info().Str("store", "esdb").Str("cluster", where).Msg("event store reachable")
+			ready.ready()
+		}
+		connected.Store(true)
+		var wg sync.WaitGroup
+		if sealer != nil {
+			wg.Go(func() { runSealer(sealCtx, stopSealing, sealer, cfg.SealInterval, logger) })
+		}
+		if cluster != nil {
+			watchCluster(bg, cluster, where, cfg.ESDB.PingInterval, ready, logger)
+		}
+		wg.Wait()
+	}()
+	// stopBackground stops the background work, cutting a seal round
+	// short only when deadline ends.
+	stopBackground := func(deadline context.Context) {
+		close(stopSealing)
+		stopBg()
+		stop := context.AfterFunc(deadline, cancelSeal)
+		defer stop()
+		<-bgDone
+	}
+
 	srv := &http.Server{
-		Handler:           newHandler(&ready, frontend.Handler(frontend.FS())),
+		Handler:           newHandler(ready, frontend.Handler(frontend.FS())),
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 		MaxHeaderBytes:    1 << 20,
@@ -177,20 +278,23 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 	}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
-	ready.Store(true)
+	if cluster == nil {
+		ready.ready()
+	}
 	logger.Info().Str("addr", ln.Addr().String()).Msg("listening")
 
 	select {
 	case <-ctx.Done():
 	case err := <-served: // Serve failed on its own
-		ready.Store(false)
-		stopSealing()
-		<-sealed
-		return errors.Join(fmt.Errorf("serve HTTP on %s: %w", ln.Addr(), err), closeStore(store))
+		ready.shutdown("stopped")
+		deadline, cancel := context.WithTimeout(context.WithoutCancel(ctx), shutdownTimeout)
+		defer cancel()
+		stopBackground(deadline)
+		return errors.Join(fmt.Errorf("serve HTTP on %s: %w", ln.Addr(), err), closeNamed(store))
 	}
 
 	logger.Info().Msg("shutting down")
-	ready.Store(false)
+	ready.shutdown("shutting down")
 	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), shutdownTimeout)
 	defer cancel()
 	if err := srv.Shutdown(shutdownCtx); err != nil {
@@ -198,18 +302,53 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 		_ = srv.Close() // Shutdown's error already said what went wrong
 	}
 	<-served // http.ErrServerClosed
-	stopSealing()
-	<-sealed
-	if sealer != nil {
+	stopBackground(shutdownCtx)
+	if sealer != nil && connected.Load() {
 		// Seal what the last requests wrote, so a clean stop leaves no
 		// unsealed tail.
 		sealAll(shutdownCtx, sealer, logger)
 	}
-	if err := closeStore(store); err != nil {
+	if err := closeNamed(store); err != nil {
 		return err
 	}
 	logger.Info().Msg("stopped")
 	return nil
+}
+
+// openEmbedded opens the embedded store in dir, creating dir if needed.
+func openEmbedded(dir string, logger zerolog.Logger) (*embedded.Store, error) {
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return nil, fmt.Errorf("create data directory %s: %w", dir, err)
+	}
+	opening := time.Now()
+	store, err := embedded.Open(dir, embedded.Options{})
+	if errors.Is(err, vfs.ErrLocked) {
+		return nil, fmt.Errorf("data directory %s is in use by another socledger process: %w", dir, err)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("open store in %s: %w", dir, err)
+	}
+	st := store.Stats()
+	logger.Info().Str("dir", dir).Int("events", st.Events).Int("streams", st.Streams).
+		Int("segments", st.Segments).Dur("took", time.Since(opening)).Msg("store opened")
+	return store, nil
+}
+
+// loadExistingSealKey reads the sealing key of a node on a cluster, which
+// is never created: every node that may seal must hold the same key, so the
+// operator makes it once and gives it to them.
+func loadExistingSealKey(path string, logger zerolog.Logger) (ed25519.PrivateKey, error) {
+	key, err := seal.LoadPrivateKey(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("serve: sealing key %s does not exist: with --store esdb it is never created, so that every node that may seal uses the same key; "+
+			"copy the seal.key of the data directory you migrated from, or make one with `(umask 077 && openssl genpkey -algorithm ed25519 -out %s)` "+
+			"(public half: `openssl pkey -in %s -pubout`), or pass --seal-interval 0 on a node that does not seal", path, path, path)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("sealing key: %w", err)
+	}
+	logger.Info().Str("key", path).Str("key_id", seal.KeyID(key.Public().(ed25519.PublicKey))).Msg("sealing with key")
+	return key, nil
 }
 
 // loadSealKey reads the sealing key, creating it (and its public half,
@@ -233,8 +372,9 @@ func loadSealKey(path string, logger zerolog.Logger) (ed25519.PrivateKey, error)
 	return key, nil
 }
 
-// runSealer seals the store every interval until ctx is done.
-func runSealer(ctx context.Context, s *seal.Sealer, interval time.Duration, logger zerolog.Logger) {
+// runSealer seals the store every interval until stop is closed (between
+// rounds) or ctx is done (also during a round).
+func runSealer(ctx context.Context, stop <-chan struct{}, s *seal.Sealer, interval time.Duration, logger zerolog.Logger) {
 	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {
@@ -243,6 +383,8 @@ func runSealer(ctx context.Context, s *seal.Sealer, interval time.Duration, logg
 		}
 		select {
 		case <-ctx.Done():
+			return
+		case <-stop:
 			return
 		case <-t.C:
 		}
@@ -272,37 +414,41 @@ func sealAll(ctx context.Context, s *seal.Sealer, logger zerolog.Logger) bool {
 	}
 }
 
-func closeStore(s *embedded.Store) error {
-	if err := s.Close(); err != nil {
-		return fmt.Errorf("close store: %w", err)
-	}
-	return nil
-}
+// readyState is what /readyz reports: *readiness, or any other Load() bool
+// (then without a reason).
+type readyState interface{ Load() bool }
 
 // newHandler routes the health checks and sends every other request to site.
-// ready tells /readyz whether the service takes traffic.
-func newHandler(ready *atomic.Bool, site http.Handler) http.Handler {
+// ready tells /readyz whether the service takes traffic; when it also has a
+// Reason() string method, /readyz gives the reason when it does not.
+func newHandler(ready readyState, site http.Handler) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
-		writeStatus(w, http.StatusOK, "ok")
+		writeStatus(w, http.StatusOK, "ok", "")
 	})
 	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
 		if !ready.Load() {
-			writeStatus(w, http.StatusServiceUnavailable, "unavailable")
+			reason := ""
+			if r, ok := ready.(interface{ Reason() string }); ok {
+				reason = r.Reason()
+			}
+			writeStatus(w, http.StatusServiceUnavailable, "unavailable", reason)
 			return
 		}
-		writeStatus(w, http.StatusOK, "ok")
+		writeStatus(w, http.StatusOK, "ok", "")
 	})
 	mux.Handle("/", site)
 	return mux
 }
 
-// writeStatus writes {"status": status} with code, never cached.
-func writeStatus(w http.ResponseWriter, code int, status string) {
+// writeStatus writes {"status": status, "reason": reason} with code (no
+// reason when it is empty), never cached.
+func writeStatus(w http.ResponseWriter, code int, status, reason string) {
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(code)
 	_ = json.NewEncoder(w).Encode(struct {
 		Status string `json:"status"`
-	}{status}) // a failed write means the client has gone
+		Reason string `json:"reason,omitempty"`
+	}{status, reason}) // a failed write means the client has gone
 }

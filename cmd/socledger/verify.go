@@ -6,30 +6,31 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"strings"
 	"time"
 
-	"github.com/socledger/socledger/eventstore/embedded"
 	"github.com/socledger/socledger/eventstore/seal"
 )
 
-// verify checks every hash chain and seal of a data directory against a
-// public key given from outside it. The store is opened read-only, so a
-// running server may keep writing.
-func verify(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+// verify checks every hash chain and seal of a data directory (or of a
+// cluster) against a public key given from outside it. The embedded store
+// is opened read-only, so a running server may keep writing.
+func verify(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	flags := flag.NewFlagSet("socledger verify", flag.ContinueOnError)
 	flags.SetOutput(stderr)
 	dataDir := flags.String("data", "./data", "data `directory` of the event store (opened read-only)")
 	pubPath := flags.String("pubkey", "", "the sealing public key `file` (PEM), kept outside the data directory")
+	storeSel := addStoreFlags(flags, getenv)
 	flags.Usage = func() {
 		fmt.Fprint(flags.Output(), `Usage: socledger verify --data DIR --pubkey FILE
+       socledger verify --store esdb --esdb-url URL --pubkey FILE
 
 Check that the event store was not altered: every stream's hash chain (no
 event changed, removed or reordered) and every seal (signed with the key
 whose public half is FILE, naming stream heads that still match). Exits 1
-naming the first stream and revision that does not match.
+naming the first stream and revision that does not match. With --store esdb
+it reads the store from a KurrentDB / EventStoreDB cluster.
 
 Flags:
 `)
@@ -44,22 +45,25 @@ Flags:
 	if flags.NArg() > 0 {
 		return fmt.Errorf("verify: unexpected argument %q", flags.Arg(0))
 	}
+	cluster, err := storeSel.esdbConfig("verify", getenv)
+	if err != nil {
+		return err
+	}
 	if *pubPath == "" {
 		return errors.New("verify: --pubkey is required: the public key that serve printed when it created the sealing key, kept outside the data directory")
 	}
-	if inside(*dataDir, *pubPath) {
+	// On a cluster there is no data directory to keep the key out of, but
+	// the key still comes from the command line, never from the store.
+	if cluster == nil && inside(*dataDir, *pubPath) {
 		return fmt.Errorf("verify: --pubkey %s lies inside the data directory %s: whoever can rewrite the data could replace that key too; copy it elsewhere and pass that copy", *pubPath, *dataDir)
 	}
 	pub, err := seal.LoadPublicKey(*pubPath)
 	if err != nil {
 		return fmt.Errorf("verify: %w", err)
 	}
-	if _, err := os.Stat(filepath.Join(*dataDir, "log")); err != nil {
-		return fmt.Errorf("verify: %s is not a socledger data directory: %w", *dataDir, err)
-	}
-	store, err := embedded.Open(*dataDir, embedded.Options{ReadOnly: true})
+	store, err := openReadStore(ctx, "verify", *dataDir, cluster)
 	if err != nil {
-		return fmt.Errorf("verify: open %s: %w", *dataDir, err)
+		return err
 	}
 	defer store.Close()
 	start := time.Now()
