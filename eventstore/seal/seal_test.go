@@ -311,3 +311,44 @@ func TestKeyFiles(t *testing.T) {
 		t.Fatal("a private key file was accepted as a public key")
 	}
 }
+
+// lostAck appends, then reports a failure once: the seal landed but the
+// sealer was not told.
+type lostAck struct {
+	eventstore.Store
+	fail bool
+}
+
+func (s *lostAck) Append(ctx context.Context, stream string, exp eventstore.ExpectedRevision, evs ...eventstore.EventData) (eventstore.AppendResult, error) {
+	res, err := s.Store.Append(ctx, stream, exp, evs...)
+	if err == nil && s.fail {
+		s.fail = false
+		return eventstore.AppendResult{}, context.DeadlineExceeded
+	}
+	return res, err
+}
+
+// TestSealerSurvivesALostAcknowledgement: a seal append that landed but
+// reported an error must not make the next round think another sealer is
+// at work.
+func TestSealerSurvivesALostAcknowledgement(t *testing.T) {
+	t.Parallel()
+	pub, priv := newKey(t)
+	base := open(t, t.TempDir(), embedded.Options{})
+	s := &lostAck{Store: base}
+	appendN(t, base, "incident-acme.INC-1", 2)
+	sl := seal.NewSealer(s, priv)
+	mustSeal(t, sl)
+	appendN(t, base, "incident-acme.INC-1", 1)
+	s.fail = true
+	if _, err := sl.Seal(t.Context()); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("round with a lost acknowledgement: %v", err)
+	}
+	appendN(t, base, "incident-acme.INC-1", 1)
+	if _, err := sl.Seal(t.Context()); err != nil {
+		t.Fatalf("next round: %v, want it to carry on after reloading the audit streams", err)
+	}
+	if rep := mustVerify(t, base, pub); rep.Unsealed != 0 {
+		t.Fatalf("report %+v", rep)
+	}
+}

@@ -218,12 +218,16 @@ func (s *Sealer) appendSeal(ctx context.Context, audit string, from, to eventsto
 		return Head{}, fmt.Errorf("seal: encode metadata: %w", err)
 	}
 	res, err := s.store.Append(ctx, audit, expected, eventstore.EventData{Type: EventType, Data: data, Metadata: md})
-	if errors.Is(err, eventstore.ErrWrongExpectedVersion) {
-		delete(s.audits, audit)
-		s.loaded = false
-		return Head{}, fmt.Errorf("%w: %v", ErrConcurrentSealer, err)
-	}
 	if err != nil {
+		// Whatever happened, the append may have landed (an error after the
+		// write, a cancelled wait): forget what this sealer believes about
+		// the audit streams and read them again next round, so its own
+		// write is never mistaken for another sealer's.
+		clear(s.audits)
+		s.loaded = false
+		if errors.Is(err, eventstore.ErrWrongExpectedVersion) {
+			return Head{}, fmt.Errorf("%w: %v", ErrConcurrentSealer, err)
+		}
 		return Head{}, fmt.Errorf("seal: append to %s: %w", audit, err)
 	}
 	evs, err := s.store.ReadStream(ctx, audit, res.Revision, 1)
