@@ -148,7 +148,7 @@ func TestMachineCrash(t *testing.T) {
 	opts := func(fs *crashfs.FS) embedded.Options {
 		// Small segments and a checkpoint at every seal, so crashes also
 		// land in seals and checkpoint writes.
-		return embedded.Options{FS: fs, SegmentSize: 64 << 10, IdempotencyWindow: 64, CheckpointEvery: 1}
+		return embedded.Options{FS: fs, SegmentSize: 64 << 10, IdempotencyWindow: 64}
 	}
 	for round := range rounds {
 		seed := uint64(round)
