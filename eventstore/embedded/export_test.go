@@ -26,3 +26,15 @@ func WithStreamHash(o Options, hash func(string) uint64) Options {
 	o.hashName = hash
 	return o
 }
+
+// WithHeadSlots sets the size of the writer's table of recently touched
+// stream slots (1: every stream shares one slot, so an appender's head
+// lookup is trusted only while the segments since are in memory).
+func WithHeadSlots(o Options, n int) Options {
+	o.headSlots = n
+	return o
+}
+
+// NeedHead counts the appends the writer sent back to their appender for a
+// fresh head lookup.
+func (s *Store) NeedHead() int64 { return s.needHead.Load() }

@@ -2,6 +2,7 @@ package embedded
 
 import (
 	"fmt"
+	"hash/maphash"
 
 	"github.com/socledger/socledger/eventstore"
 )
@@ -119,4 +120,9 @@ func streamHash[T string | []byte](name T) uint64 {
 	h *= 0xc4ceb9fe1a85ec53
 	h ^= h >> 33
 	return h
+}
+
+// slot is the stream's place in the writer's touched table.
+func (s *Store) slot(stream string) uint64 {
+	return maphash.String(s.slotSeed, stream) % uint64(len(s.touched))
 }

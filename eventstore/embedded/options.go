@@ -66,4 +66,5 @@ type Options struct {
 	sealEvery int
 	indexHook func(stage string)
 	hashName  func(string) uint64
+	headSlots int // size of the writer's "stream touched" table (0: 65,536)
 }

@@ -78,6 +78,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"io"
 	"math"
 	"os"
@@ -128,6 +129,11 @@ type Store struct {
 	sealEvery     int
 	indexHook     func(stage string)
 	hashName      func(string) uint64 // streamHash, or a test's
+	// touched[slot(stream)] is the position of the latest record appended
+	// to any stream of that slot (writer-owned; see writer.state).
+	touched  []uint64
+	slotSeed maphash.Seed
+	needHead atomic.Int64 // appends sent back for a fresh head lookup (tests)
 
 	lock io.Closer
 	head vfs.File // writer: the durable end, for read-only readers
@@ -210,6 +216,8 @@ func Open(dir string, opts Options) (*Store, error) {
 	s.maxEventSize = min(s.maxEventSize, s.maxAppendSize-recordSize(eventstore.MaxStreamNameLen, 0, 0, 0))
 	s.windowSize = cmpOr(opts.IdempotencyWindow, defaultWindow)
 	s.headCache = cmpOr(opts.HeadCache, defaultHeadCache)
+	s.touched = make([]uint64, cmpOr(opts.headSlots, 1<<16))
+	s.slotSeed = maphash.MakeSeed()
 
 	var err error
 	if s.readOnly {
@@ -400,6 +408,7 @@ func (s *Store) append(ctx context.Context, req *appendReq) (eventstore.AppendRe
 		resp := <-req.done
 		switch {
 		case resp.err == errNeedHead && attempt < 16:
+			s.needHead.Add(1)
 			continue
 		case resp.err == errNeedHead:
 			return eventstore.AppendResult{}, fmt.Errorf("embedded: append to %q: the stream's head kept moving out of memory while the append waited; try again", stream)
@@ -415,10 +424,11 @@ func (s *Store) append(ctx context.Context, req *appendReq) (eventstore.AppendRe
 // headHint is a stream's head as the appender found it before queueing the
 // append (see resolveHead).
 type headHint struct {
-	set   bool
-	asOf  uint64 // base of the active segment when it was looked up
-	found bool   // the stream exists
-	head  head
+	set     bool
+	asOf    uint64 // base of the active segment when it was looked up
+	durable uint64 // the durable end then: the hint reflects every record before it
+	found   bool   // the stream exists
+	head    head
 }
 
 // resolveHead looks the head of the request's stream up, in memory or else
@@ -427,7 +437,7 @@ type headHint struct {
 func (s *Store) resolveHead(ctx context.Context, req *appendReq) error {
 	s.mu.RLock()
 	h, found, ok, _ := s.memHead(req.stream)
-	asOf, memFrom, segs := s.active.base, s.memFrom, s.segs
+	asOf, durable, memFrom, segs := s.active.base, s.durable, s.memFrom, s.segs
 	s.mu.RUnlock()
 	if !ok {
 		var err error
@@ -435,7 +445,7 @@ func (s *Store) resolveHead(ctx context.Context, req *appendReq) error {
 			return fmt.Errorf("embedded: append to %q: %w", req.stream, err)
 		}
 	}
-	req.hint = headHint{set: true, asOf: asOf, found: found, head: h}
+	req.hint = headHint{set: true, asOf: asOf, durable: durable, found: found, head: h}
 	return nil
 }
 
@@ -777,17 +787,23 @@ func (s *Store) readStreamOnce(ctx context.Context, name string, from uint64, co
 }
 
 // withRepair runs fn, and when it meets a damaged index file, rebuilds the
-// file from its segment and runs fn again (a few times at most).
+// file from its segment and runs fn again, as long as each run meets
+// another damaged file.
 func (s *Store) withRepair(fn func() error) error {
-	for attempt := 0; ; attempt++ {
+	var repaired map[*fileIndex]bool
+	for {
 		err := fn()
 		var de *indexDamagedError
-		if attempt >= 3 || !errors.As(err, &de) {
+		if !errors.As(err, &de) || repaired[de.fi] {
 			return err
 		}
 		if rerr := s.repairIndex(de.fi); rerr != nil {
 			return rerr
 		}
+		if repaired == nil {
+			repaired = make(map[*fileIndex]bool)
+		}
+		repaired[de.fi] = true
 	}
 }
 
@@ -854,6 +870,9 @@ func (s *Store) readAll(ctx context.Context, from eventstore.Position, next uint
 	}
 	var rec parsedRecord
 	empty := filter.IsEmpty()
+	if empty && pos < durable {
+		page.Events = make([]eventstore.RecordedEvent, 0, min(max, maxScan, 4096))
+	}
 	for scanned := 0; scanned < maxScan; scanned++ {
 		pos = rd.firstFrom(pos)
 		if pos >= durable {

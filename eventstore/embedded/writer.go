@@ -221,10 +221,13 @@ func (w *writer) respond(r *appendReq, res eventstore.AppendResult, err error) {
 
 // state returns the stream's state for the batch being built: from the
 // batch, else from the writer's memory (exact), else from the appender's
-// hint if it is still good: if the segment that was active when the
-// appender looked is still covered by memory, any append to the stream since
-// then would be in memory, so the hint is the head. Otherwise it returns nil:
-// the appender must look again. No disk reads here.
+// hint if it is still good. The hint reflects every record before the
+// durable end when the appender looked; it is good if no append to the
+// stream can have happened since, as far as the writer can tell: when the
+// segment that was active then is still covered by memory (an append since
+// would be in memory), or when no record of a stream of the stream's slot
+// in the touched table was appended since. Otherwise state returns nil: the
+// appender must look again. No disk reads here.
 func (w *writer) state(r *appendReq) *pendingStream {
 	stream := r.stream
 	if p := w.pending[stream]; p != nil {
@@ -234,7 +237,7 @@ func (w *writer) state(r *appendReq) *pendingStream {
 	p := &pendingStream{name: stream, rev: -1}
 	h, found, ok, e := s.memHead(stream)
 	if !ok {
-		if !r.hint.set || r.hint.asOf < s.memFrom {
+		if !r.hint.set || (r.hint.asOf < s.memFrom && s.touched[s.slot(stream)] >= r.hint.durable) {
 			return nil
 		}
 		h, found = r.hint.head, r.hint.found
@@ -335,6 +338,7 @@ func (w *writer) handle(r *appendReq) {
 		}
 		res = eventstore.AppendResult{Revision: uint64(p.rev), Position: pos(position)}
 	}
+	s.touched[s.slot(p.name)] = res.Position.Commit
 	w.respond(r, res, nil)
 }
 
