@@ -663,6 +663,10 @@ type recRef struct {
 	size int
 }
 
+// end is where the record ends, or just after its position if its size is
+// not known.
+func (r recRef) end() uint64 { return r.pos + uint64(max(r.size, 1)) }
+
 // readStreamOnce probes the segments newest first for the stream's runs,
 // down to the one holding revision from, then reads the wanted events
 // oldest first. Carefully, it checks every index file part's stream name
@@ -741,14 +745,11 @@ func (s *Store) readStreamOnce(ctx context.Context, name string, from uint64, co
 					return nil, err
 				}
 			}
-			// Read ahead only as far as the stream's next events: a
-			// stream's events may be spread over the whole log.
-			until := ref.pos + 1
-			if ref.size > 0 {
-				until = ref.pos + uint64(ref.size)
-			}
-			if j := min(k+32, len(refs)-1); j > k {
-				until = refs[j].pos + uint64(refs[j].size)
+			// Read ahead only over the stream's next events that lie
+			// close by: a stream's events may be spread over the whole log.
+			until := ref.end()
+			for j := k + 1; j < len(refs) && j <= k+32 && refs[j].pos < until+smallRead; j++ {
+				until = refs[j].end()
 			}
 			if err := rd.read(ref.pos, until, &rec); err != nil {
 				return nil, err
@@ -1141,8 +1142,9 @@ func (c *chunkReader) load(seg *segment, off int64, n int) error {
 }
 
 // read decodes the record at pos, which the index says exists. until is how
-// far reading ahead is useful: the end of a later record the caller will
-// ask for next (a stream read), or 0 for a sequential scan (a whole chunk).
+// far reading is useful: 0 for a sequential scan (a whole chunk), else the
+// end of the record, or of a later record the caller will ask for next (a
+// stream read; a small read if it is less than a record header away).
 func (c *chunkReader) read(pos, until uint64, r *parsedRecord) error {
 	seg := c.segmentFor(pos)
 	if seg == nil {
@@ -1150,9 +1152,10 @@ func (c *chunkReader) read(pos, until uint64, r *parsedRecord) error {
 	}
 	off := int64(pos - seg.base)
 	ahead := chunkSize
-	if until > pos {
-		ahead = int(min(uint64(chunkSize), until-pos+smallRead))
-	} else if until != 0 {
+	switch {
+	case until >= pos+headerSize+recordFixed:
+		ahead = int(min(uint64(chunkSize), until-pos))
+	case until != 0:
 		ahead = smallRead
 	}
 	if seg != c.seg || off < c.bufOff || off+headerSize+recordFixed > c.bufOff+int64(len(c.buf)) {
