@@ -19,10 +19,11 @@ func TestConformance(t *testing.T) {
 // TestConformanceManySeals runs the contract suite with a seal every few
 // records, so that every test reads and appends across many sealed segments
 // and their index files, and stream heads come from the head cache (kept
-// tiny) or, through the appenders, from the index files.
+// tiny) or, through the appenders, from the index files, whose Bloom
+// filters mostly do not fit in memory.
 func TestConformanceManySeals(t *testing.T) {
 	t.Parallel()
-	opts := embedded.Options{SegmentSize: 64 << 10, MaxEventSize: 8 << 10, HeadCache: 2}
+	opts := embedded.Options{SegmentSize: 64 << 10, MaxEventSize: 8 << 10, HeadCache: 2, BloomCache: 64}
 	runConformance(t, embedded.WithSealEvery(opts, 3))
 }
 

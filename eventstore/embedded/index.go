@@ -1,6 +1,7 @@
 package embedded
 
 import (
+	"cmp"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -11,6 +12,7 @@ import (
 	"path"
 	"slices"
 	"sync"
+	"sync/atomic"
 
 	"github.com/socledger/socledger/eventstore/embedded/vfs"
 )
@@ -45,6 +47,7 @@ import (
 //	88   u64  first page of the entries (one per record)
 //	96   u64  first page of the sparse table, 104 u64 its entry count
 //	112  u64  total pages
+//	120  u64  first page of the Bloom filter, 128 u64 its word count
 //
 // The stream table is a hash table with one page per bucket (127 slots of
 // 32 bytes): a stream goes to the bucket chosen by the high bits of its
@@ -65,6 +68,11 @@ import (
 // u32 record number, for every 64th record and at least every 256 KiB: it
 // maps a position to a record boundary at or before it, and a record number
 // to a place to start reading, in a few page reads.
+//
+// The Bloom filter (511 u64 words per page), about 10 bits per stream, one
+// word per stream hash (see bloomBits): the store keeps the filters of the
+// newest segments in memory, within Options.BloomCache, so that looking for
+// a stream skips most segments without reading their stream table.
 const (
 	idxSuffix      = ".idx"
 	idxMagic       = "SOCLSIX1"
@@ -96,6 +104,7 @@ type idxHeader struct {
 	entriesPage             uint64
 	sparsePage, sparseCount uint64
 	pages                   uint64
+	bloomPage, bloomWords   uint64
 }
 
 func pagesFor(n, perPage uint64) uint64 { return (n + perPage - 1) / perPage }
@@ -106,7 +115,9 @@ func (h *idxHeader) layout() {
 	h.tablePages = max(1, pagesFor(h.streams, tableFill))
 	h.entriesPage = h.tablePage + h.tablePages
 	h.sparsePage = h.entriesPage + pagesFor(h.records, entriesPerPage)
-	h.pages = h.sparsePage + pagesFor(h.sparseCount, sparsePerPage)
+	h.bloomPage = h.sparsePage + pagesFor(h.sparseCount, sparsePerPage)
+	h.bloomWords = max(1, pagesFor(h.streams*bloomBitsPerStream, 64))
+	h.pages = h.bloomPage + pagesFor(h.bloomWords, entriesPerPage)
 }
 
 func (h *idxHeader) encode(p []byte) {
@@ -127,6 +138,8 @@ func (h *idxHeader) encode(p []byte) {
 	le.PutUint64(p[96:], h.sparsePage)
 	le.PutUint64(p[104:], h.sparseCount)
 	le.PutUint64(p[112:], h.pages)
+	le.PutUint64(p[120:], h.bloomPage)
+	le.PutUint64(p[128:], h.bloomWords)
 }
 
 func (h *idxHeader) decode(p []byte) error {
@@ -151,8 +164,10 @@ func (h *idxHeader) decode(p []byte) error {
 	h.tablePage, h.tablePages = le.Uint64(p[72:]), le.Uint64(p[80:])
 	h.entriesPage, h.sparsePage = le.Uint64(p[88:]), le.Uint64(p[96:])
 	h.sparseCount, h.pages = want.sparseCount, le.Uint64(p[112:])
+	h.bloomPage, h.bloomWords = le.Uint64(p[120:]), le.Uint64(p[128:])
 	if h.tablePage != want.tablePage || h.tablePages != want.tablePages || h.entriesPage != want.entriesPage ||
-		h.sparsePage != want.sparsePage || h.pages != want.pages || h.streams > h.records ||
+		h.sparsePage != want.sparsePage || h.pages != want.pages || h.bloomPage != want.bloomPage ||
+		h.bloomWords != want.bloomWords || h.streams > h.records ||
 		h.created > h.streams || (h.records > 0) != (h.sparseCount > 0) || h.sparseCount > h.records {
 		return errors.New("segment index header is inconsistent")
 	}
@@ -205,8 +220,11 @@ func encodeIndex(m *memIndex, dataEnd int64, lastCRC uint32, hashName func(strin
 	le := binary.LittleEndian
 	counts := make([]int, h.tablePages)
 	entry := uint64(0)
+	bloom := make([]uint64, h.bloomWords)
 	for _, e := range m.streams {
 		hash := hashName(e.name)
+		w, mask := bloomBits(hash, h.bloomWords)
+		bloom[w] |= mask
 		pg := bucket(hash, h.tablePages)
 		for counts[pg] == slotsPerPage {
 			pg = (pg + 1) % h.tablePages
@@ -239,6 +257,12 @@ func encodeIndex(m *memIndex, dataEnd int64, lastCRC uint32, hashName func(strin
 	for i := uint64(0); i*sparsePerPage < h.sparseCount; i++ {
 		sealPage(page(h.sparsePage+i), int(min(sparsePerPage, h.sparseCount-i*sparsePerPage)))
 	}
+	for i, w := range bloom {
+		le.PutUint64(page(h.bloomPage + uint64(i)/entriesPerPage)[(i%entriesPerPage)*8:], w)
+	}
+	for i := uint64(0); i*entriesPerPage < h.bloomWords; i++ {
+		sealPage(page(h.bloomPage+i), int(min(entriesPerPage, h.bloomWords-i*entriesPerPage)))
+	}
 	sealPage(page(0), 0)
 	return b
 }
@@ -250,6 +274,48 @@ type fileIndex struct {
 	f    vfs.File
 	name string
 	seg  *segment
+	// bloom is the Bloom filter while it is in memory; refused: the bloom
+	// cache had no room for it (see Store.mayHold).
+	bloom   atomic.Pointer[[]uint64]
+	refused atomic.Bool
+}
+
+// bloomBitsPerStream sizes the Bloom filters: with 6 bits set in one 64-bit
+// word per stream, about 3% false positives.
+const bloomBitsPerStream = 10
+
+// bloomBits returns the word and the bits of a stream hash in a filter of n
+// words: the word from a remix of the hash (the stream table uses its high
+// bits), six bits from six 6-bit fields of the remix.
+func bloomBits(h, n uint64) (uint64, uint64) {
+	r := h * 0x9e3779b97f4a7c15
+	w, _ := bits.Mul64(r^(r>>29), n)
+	var mask uint64
+	for i := range 6 {
+		mask |= 1 << ((r >> (6 * i)) & 63)
+	}
+	return w, mask
+}
+
+// loadBloom reads the Bloom filter.
+func (x *fileIndex) loadBloom() ([]uint64, error) {
+	buf := pagePool.Get().(*[idxPageSize]byte)
+	defer pagePool.Put(buf)
+	words := make([]uint64, x.bloomWords)
+	for i := uint64(0); i*entriesPerPage < x.bloomWords; i++ {
+		count, err := x.readPage(x.bloomPage+i, buf)
+		if err != nil {
+			return nil, err
+		}
+		n := min(entriesPerPage, x.bloomWords-i*entriesPerPage)
+		if uint64(count) != n {
+			return nil, &indexDamagedError{x, x.bloomPage + i, "Bloom filter count mismatch"}
+		}
+		for j := range n {
+			words[i*entriesPerPage+j] = binary.LittleEndian.Uint64(buf[j*8:])
+		}
+	}
+	return words, nil
 }
 
 // indexDamagedError reports a page of a segment index file that fails its
@@ -610,8 +676,79 @@ func (s *Store) repairIndex(bad *fileIndex) error {
 		}
 		seg.fidx.Store(fi)
 	}
+	s.blooms.drop(bad)
 	s.mu.Lock()
 	s.retired = append(s.retired, bad.f)
 	s.mu.Unlock()
 	return nil
+}
+
+// bloomCache keeps the Bloom filters of the newest sealed segments in
+// memory, within a byte budget (Options.BloomCache): a newer segment's
+// filter evicts the oldest one's when there is no room.
+type bloomCache struct {
+	mu     sync.Mutex
+	budget int64
+	used   int64
+	loaded []*fileIndex // by segment base
+}
+
+// mayHold reports whether the segment of index fi may hold a stream with
+// hash h: false only when its Bloom filter, in memory, says it does not.
+func (s *Store) mayHold(fi *fileIndex, h uint64) (bool, error) {
+	b := fi.bloom.Load()
+	if b == nil && !fi.refused.Load() {
+		if err := s.blooms.load(fi); err != nil {
+			return true, err
+		}
+		b = fi.bloom.Load()
+	}
+	if b == nil {
+		return true, nil
+	}
+	w, mask := bloomBits(h, uint64(len(*b)))
+	return (*b)[w]&mask == mask, nil
+}
+
+// load brings fi's Bloom filter into memory if the budget allows, evicting
+// older segments' filters; otherwise it marks fi refused.
+func (c *bloomCache) load(fi *fileIndex) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if fi.bloom.Load() != nil || fi.refused.Load() {
+		return nil
+	}
+	size := int64(fi.bloomWords) * 8
+	for c.used+size > c.budget && len(c.loaded) > 0 && c.loaded[0].base < fi.base {
+		old := c.loaded[0]
+		old.bloom.Store(nil)
+		old.refused.Store(true)
+		c.used -= int64(old.bloomWords) * 8
+		c.loaded = slices.Delete(c.loaded, 0, 1)
+	}
+	if c.used+size > c.budget {
+		fi.refused.Store(true)
+		return nil
+	}
+	words, err := fi.loadBloom()
+	if err != nil {
+		return err
+	}
+	fi.bloom.Store(&words)
+	c.used += size
+	i, _ := slices.BinarySearchFunc(c.loaded, fi.base, func(x *fileIndex, base uint64) int { return cmp.Compare(x.base, base) })
+	c.loaded = slices.Insert(c.loaded, i, fi)
+	return nil
+}
+
+// drop forgets the filter of an index file that was replaced.
+func (c *bloomCache) drop(fi *fileIndex) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if i := slices.Index(c.loaded, fi); i >= 0 {
+		c.used -= int64(fi.bloomWords) * 8
+		c.loaded = slices.Delete(c.loaded, i, i+1)
+	}
+	fi.bloom.Store(nil)
+	fi.refused.Store(true)
 }

@@ -57,6 +57,12 @@ type Options struct {
 	// segment), so a miss costs the appender a little time and never stalls
 	// other appends.
 	HeadCache int
+	// BloomCache is how many bytes of the sealed segments' Bloom filters
+	// (about 10 bits per stream and segment) are kept in memory, newest
+	// segments first; 0 means 64 MiB, negative means none. Looking for a
+	// stream skips a segment whose filter is in memory and says no without
+	// any read, and reads one index page otherwise.
+	BloomCache int64
 	// Now is the clock that stamps RecordedEvent.Created; nil means time.Now.
 	Now func() time.Time
 

@@ -102,6 +102,7 @@ const (
 	defaultMaxBatchBytes = 4 << 20
 	defaultWindow        = 65536
 	defaultHeadCache     = 131072
+	defaultBloomCache    = 64 << 20
 	queueLen             = 4096
 	chunkSize            = 256 << 10
 	smallRead            = 4 << 10
@@ -167,6 +168,7 @@ type Store struct {
 	window window // idempotency window: recovery, then the writer
 
 	cursors cursorCache
+	blooms  bloomCache
 
 	// read-only following of a log written by another process
 	refreshMu   sync.Mutex
@@ -216,6 +218,10 @@ func Open(dir string, opts Options) (*Store, error) {
 	s.maxEventSize = min(s.maxEventSize, s.maxAppendSize-recordSize(eventstore.MaxStreamNameLen, 0, 0, 0))
 	s.windowSize = cmpOr(opts.IdempotencyWindow, defaultWindow)
 	s.headCache = cmpOr(opts.HeadCache, defaultHeadCache)
+	s.blooms.budget = opts.BloomCache
+	if s.blooms.budget == 0 {
+		s.blooms.budget = defaultBloomCache
+	}
 	s.touched = make([]uint64, cmpOr(opts.headSlots, 1<<16))
 	s.slotSeed = maphash.MakeSeed()
 
@@ -596,6 +602,9 @@ func (s *Store) streamParts(seg *segment, name string, h uint64) ([]streamPart, 
 	}
 	if fi == nil {
 		return nil, nil
+	}
+	if maybe, err := s.mayHold(fi, h); err != nil || !maybe {
+		return nil, err
 	}
 	slots, err := fi.lookup(h)
 	if err != nil || len(slots) == 0 {

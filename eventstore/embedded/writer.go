@@ -501,6 +501,7 @@ func (w *writer) startJob(seg *segment, mem *memIndex, dataEnd int64) {
 		defer close(j.done)
 		if j.fi, j.err = s.writeIndex(seg, mem, dataEnd); j.err == nil {
 			j.gens = newHeadGens(mem, gens, s.headCache)
+			_ = s.blooms.load(j.fi) // the newest segment's filter; a failure shows when it is used
 		}
 	}()
 }
