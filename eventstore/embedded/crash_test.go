@@ -531,3 +531,51 @@ func TestFailedWriteStopsAppends(t *testing.T) {
 	defer s.Close()
 	acks.check(t, s)
 }
+
+// TestIdempotentRetryAfterCrash: after a machine crash there is no
+// checkpoint, so open rebuilds the idempotency window from the last records
+// of the log, reaching back into sealed segments: a retry (expected revision
+// Any, so only the window can recognise it) of any of the last appends
+// returns the original result and writes nothing.
+func TestIdempotentRetryAfterCrash(t *testing.T) {
+	t.Parallel()
+	fs := crashfs.New(crashfs.Config{})
+	opts := embedded.WithSealEvery(embedded.Options{FS: fs, SegmentSize: 64 << 10, IdempotencyWindow: 50}, 7)
+	s, err := embedded.Open("/data", opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	type appended struct {
+		stream string
+		ev     eventstore.EventData
+		res    eventstore.AppendResult
+	}
+	var log []appended
+	for i := range 100 {
+		a := appended{stream: fmt.Sprintf("alert-acme.r%d", i%5), ev: eventstore.EventData{EventID: eventstore.NewEventID(), Type: "alert.raised", Data: fmt.Appendf(nil, `{"i":%d}`, i)}}
+		if a.res, err = s.Append(ctx, a.stream, eventstore.Any, a.ev); err != nil {
+			t.Fatal(err)
+		}
+		log = append(log, a)
+	}
+	fs.SetCrashAfter(1) // Close cannot write a checkpoint
+	s.Close()
+	fs.Crash(nil)
+	if s, err = embedded.Open("/data", opts); err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if segs := s.Stats().Segments; segs < 10 {
+		t.Fatalf("%d segments; the window should reach into sealed ones", segs)
+	}
+	for _, a := range log[50:] {
+		res, err := s.Append(ctx, a.stream, eventstore.Any, a.ev)
+		if err != nil || res != a.res {
+			t.Fatalf("retry of %s revision %d after the crash: %+v, %v; want %+v", a.stream, a.res.Revision, res, err, a.res)
+		}
+	}
+	if st := s.Stats(); st.Events != 100 {
+		t.Fatalf("%d events after the retries, want 100", st.Events)
+	}
+}

@@ -21,14 +21,21 @@ import (
 //   - the stream-head cache: the last revision and hash of up to HeadCache
 //     streams written in recent sealed segments, about 100 bytes each plus
 //     the name (131,072 streams: about 16 MiB);
+//   - the Bloom filters of the newest sealed segments, up to BloomCache
+//     bytes (64 MiB: 10 bits per stream and segment, so about 50 million
+//     stream-segment pairs, e.g. 250 segments of 200,000 streams);
 //   - the idempotency window: IdempotencyWindow stream and event ID pairs,
-//     about 150 bytes each (65,536: about 10 MiB);
-//   - per sealed segment, about 500 bytes and two open files (the segment
+//     about 270 bytes each (65,536: about 17 MiB);
+//   - a table of 65,536 recently touched stream slots (512 KiB) that lets
+//     the writer trust an appender's head lookup;
+//   - per sealed segment, about 700 bytes and two open files (the segment
 //     and its index), whatever the segment holds.
 //
 // Everything else (which segments hold a stream and where, the heads of
 // streams not written recently) is read from the segments' index files
-// through the page cache when needed.
+// through the page cache when needed. Measured (TestHeapBounded, 1 MiB
+// segments, 1,000 streams, a small BloomCache): 19.4 MiB of live heap at
+// 1,000,000 events, 19.6 MiB at 2,000,000.
 type Options struct {
 	// FS is the file system; nil means vfs.OS{}.
 	FS vfs.FS

@@ -22,12 +22,16 @@
 //
 // Only the active segment is indexed in memory (stream → positions of its
 // events there, and the position of every record). When it is sealed, a
-// background job writes its index file: a hash table of the streams it holds
-// (exact membership, so reading a stream skips every segment without it
-// after one page read), each stream's record offsets and sizes, and a sparse
-// position → offset table; then the in-memory index is dropped. A reader
-// finds a stream's events by probing the segments' index files, newest
-// first, down to the segment that holds the first revision it wants.
+// background job writes its index file (see index.go): a hash table of the
+// streams it holds (which answers exactly whether the segment holds a
+// stream, in one page read), each stream's record offsets and sizes, a
+// sparse position → offset table and a Bloom filter of its streams; then the
+// in-memory index is dropped. The Bloom filters of the newest segments are
+// kept in memory (Options.BloomCache), so a lookup skips most segments
+// without the stream without any read. A reader finds a stream's events by
+// probing the segments newest first, down to the one that holds the first
+// revision it wants; ReadAll reads records one after another (they lie back
+// to back), using the sparse table only to find where to start.
 //
 // Appends need each stream's head (last revision and hash, for the expected
 // revision check and the hash chain). The writer knows the heads of the
@@ -35,10 +39,13 @@
 // segments in a bounded cache (Options.HeadCache). An appender whose stream
 // is in neither looks its head up in the index files itself, before it
 // queues the append, and hands it to the writer as a hint: the writer, which
-// does no disk reads, uses the hint only if every segment written since the
-// lookup is still covered by its memory (otherwise the appender looks again).
-// So a cache miss costs its own appender a few page reads and never stalls
-// group commit. Options describes what stays in memory and its limits.
+// does no disk reads, uses the hint only if it can tell that the stream was
+// not appended to since the lookup (the segments written since are all still
+// in its memory, or its table of recently touched stream slots says so);
+// otherwise the appender looks again. So a cache miss costs its own appender
+// a few page reads (mostly none, thanks to the Bloom filters) and never
+// stalls group commit. Options describes what stays in memory and its
+// limits.
 //
 // # Writing
 //
