@@ -209,13 +209,19 @@ func encodeIndex(m *memIndex, dataEnd int64, lastCRC uint32, hashName func(strin
 	b := make([]byte, h.pages*idxPageSize)
 	page := func(n uint64) []byte { return b[n*idxPageSize : (n+1)*idxPageSize] }
 	h.encode(page(0))
-	sizeOf := func(p uint64) uint32 {
-		i, _ := slices.BinarySearch(m.all, p)
+	// A record's size is the distance to the next record. A stream's next
+	// record is usually close after its last one in m.all: look there first.
+	sizeOf := func(p uint64, from int) (uint32, int) {
+		i := from
+		if i >= len(m.all) || m.all[i] != p {
+			j, _ := slices.BinarySearch(m.all[from:], p)
+			i = from + j
+		}
 		next := base + uint64(dataEnd)
 		if i+1 < len(m.all) {
 			next = m.all[i+1]
 		}
-		return uint32(next - p)
+		return uint32(next - p), i + 1
 	}
 	le := binary.LittleEndian
 	counts := make([]int, h.tablePages)
@@ -235,10 +241,13 @@ func encodeIndex(m *memIndex, dataEnd int64, lastCRC uint32, hashName func(strin
 		le.PutUint64(slot[8:], e.first)
 		le.PutUint32(slot[16:], uint32(len(e.positions)))
 		le.PutUint32(slot[20:], uint32(entry))
+		at := 0
 		for _, p := range e.positions {
+			var size uint32
+			size, at = sizeOf(p, at)
 			ent := page(h.entriesPage + entry/entriesPerPage)[(entry%entriesPerPage)*entrySize:]
 			le.PutUint32(ent[0:], uint32(p-base))
-			le.PutUint32(ent[4:], sizeOf(p))
+			le.PutUint32(ent[4:], size)
 			entry++
 		}
 	}
