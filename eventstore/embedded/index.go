@@ -557,15 +557,15 @@ func (x *fileIndex) check(seg *segment, dataEnd int64) error {
 		}
 		return damaged("the segment ends before its last record")
 	}
-	size32, ferr := frameSize(hdr[:], math32)
+	size32, ferr := frameSize(hdr[:], anyBody)
 	if ferr != nil || binary.LittleEndian.Uint32(hdr[4:]) != x.lastCRC || getU64(hdr[headerSize+16:]) != x.lastPos || off+int64(size32) != dataEnd {
 		return damaged("it does not match the segment's last record")
 	}
 	return nil
 }
 
-// math32 bounds a record body in frameSize when only the header matters.
-const math32 = 1<<32 - 1
+// anyBody bounds a record body in frameSize when only the header matters.
+const anyBody = 1<<32 - 1
 
 // writeIndex writes the index file of seg, a sealed segment indexed by m
 // whose data ends at file offset dataEnd, durably (temporary file, fsync,
