@@ -2,9 +2,11 @@ package embedded_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -27,7 +29,7 @@ func benchDir(b *testing.B) string {
 	if err := os.MkdirAll(root, 0o755); err != nil {
 		b.Fatal(err)
 	}
-	dir, err := os.MkdirTemp(root, b.Name()[len("Benchmark"):]+"-")
+	dir, err := os.MkdirTemp(root, strings.ReplaceAll(b.Name()[len("Benchmark"):], "/", "_")+"-")
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -286,4 +288,91 @@ func BenchmarkSubscribeCatchUp(b *testing.B) {
 	}
 	b.ReportMetric(float64(events)/time.Since(start).Seconds(), "events/s")
 	sub.Close()
+}
+
+// spreadStore is a store of 256 KiB segments holding the 1,000 events of
+// incident-acme.spread, one after every 100 log events (600 bytes, over
+// 1,000 streams): about 74 MB, about 290 segments, three or four of the
+// stream's events in each.
+func spreadStore(b *testing.B, headCache int) *embedded.Store {
+	c := &syncCounter{}
+	s, err := embedded.Open(benchDir(b), embedded.Options{FS: c, SegmentSize: 256 << 10, HeadCache: headCache})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { s.Close() })
+	ctx := context.Background()
+	data := payload(600)
+	batch := make([]eventstore.EventData, 50)
+	for i := range batch {
+		batch[i] = eventstore.EventData{Type: "log.received", Data: data}
+	}
+	for i := range 1000 {
+		if _, err := s.Append(ctx, "incident-acme.spread", eventstore.Any, eventstore.EventData{Type: "incident.note_added", Data: fmt.Appendf(nil, `{"note":%d}`, i)}); err != nil {
+			b.Fatal(err)
+		}
+		for range 2 {
+			if _, err := s.Append(ctx, fmt.Sprintf("log-acme.src%03d", i), eventstore.Any, batch...); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	return s
+}
+
+// BenchmarkReadStreamSpread reads a 1,000-event stream whose events are
+// spread over about 290 sealed segments (warm page cache): every segment's
+// index is probed, and only the stream's own records are read. "Tail" reads
+// its last 10 events (the probe stops at the segment holding the first
+// one); "Missing" a stream that does not exist (every segment probed).
+func BenchmarkReadStreamSpread(b *testing.B) {
+	s := spreadStore(b, 0)
+	ctx := context.Background()
+	for _, bc := range []struct {
+		name, stream string
+		from         uint64
+		want         int
+	}{{"Whole", "incident-acme.spread", 0, 1000}, {"Tail", "incident-acme.spread", 990, 10}, {"Missing", "incident-acme.none", 0, -1}} {
+		b.Run(bc.name, func(b *testing.B) {
+			b.ReportAllocs()
+			start := time.Now()
+			for b.Loop() {
+				evs, err := s.ReadStream(ctx, bc.stream, bc.from, 0)
+				if bc.want < 0 && errors.Is(err, eventstore.ErrStreamNotFound) {
+					continue
+				}
+				if err != nil || len(evs) != bc.want {
+					b.Fatalf("%d events, %v", len(evs), err)
+				}
+			}
+			b.ReportMetric(float64(time.Since(start).Microseconds())/1000/float64(b.N), "ms/read")
+			b.ReportMetric(float64(s.Stats().Segments), "segments")
+		})
+	}
+}
+
+// BenchmarkAppendNewStream: 16 concurrent appenders each create new
+// streams (as raising alerts does) in a store of about 290 sealed segments.
+// A new stream's head is in no memory: with the default head cache, which
+// here covers every sealed segment (they hold few streams), that is known
+// from memory; with a one-entry head cache ("Probe") the appender probes
+// every segment's index file before the append reaches the writer.
+func BenchmarkAppendNewStream(b *testing.B) {
+	for _, bc := range []struct {
+		name  string
+		cache int
+	}{{"Cached", 0}, {"Probe", 1}} {
+		b.Run(bc.name, func(b *testing.B) {
+			s := spreadStore(b, bc.cache)
+			ctx := context.Background()
+			ev := eventstore.EventData{Type: "alert.raised", Data: payload(600)}
+			b.ReportAllocs()
+			elapsed := runConcurrent(b, 16, func(w int, i int64) {
+				if _, err := s.Append(ctx, fmt.Sprintf("alert-acme.new%d", i), eventstore.NoStream, ev); err != nil {
+					b.Error(err)
+				}
+			})
+			b.ReportMetric(float64(b.N)/elapsed.Seconds(), "events/s")
+		})
+	}
 }

@@ -6,49 +6,38 @@ import (
 	"fmt"
 	"hash/crc32"
 	"io"
+	"maps"
 	"os"
 	"path"
 	"slices"
-	"strings"
 )
 
-// The index checkpoint (file index.ckpt) saves the in-memory index so open
-// only scans the log written after it. It is a cache: when it is missing,
-// damaged or does not match the segments on disk, open rebuilds the index
-// from the whole log. Open trusts the records it covers (their checksums are
-// verified when they are read); it scans and verifies the log after it.
+// The checkpoint (file index.ckpt), written at Close, saves the active
+// segment's in-memory index and the idempotency window, so that an open
+// after a clean shutdown scans no log at all (sealed segments have their
+// index files). It is a cache: when it is missing, damaged or not for the
+// last segment, open rebuilds both from the log. Open trusts the records it
+// covers (their checksums are verified when they are read) and scans the
+// log after it. Its size is bounded by one segment's index plus the window.
 //
-// Format: magic "SOCLIDX1", u64 durable end position, then uvarints: segment
-// count and bases; stream count and per stream its name, revision count,
-// delta-coded positions and 32-byte last hash; global record count and
-// delta-coded positions; window count and per entry (oldest first) stream
-// number, 16-byte event ID, revision, position; finally u32 CRC-32C of all
-// the preceding bytes.
+// Format: magic "SOCLCKP2", u64 durable end position, u64 base of the active
+// segment, then uvarints: stream count and per stream its name, the revision
+// of its first event in the segment, its delta-coded positions and 32-byte
+// last hash; delta-coded positions of all the segment's records; the count
+// of streams created in the segment; the window: count of distinct stream
+// names and the names, then count of entries and per entry (oldest first)
+// name number, 16-byte event ID, revision, position; finally u32 CRC-32C of
+// all the preceding bytes.
 const (
 	ckptFile  = "index.ckpt"
-	ckptMagic = "SOCLIDX1"
+	ckptMagic = "SOCLCKP2"
 )
 
-type checkpointStart struct {
-	segIndex int
-	offset   int64
-}
-
-// indexSnapshot is a consistent view of the index for a checkpoint. The
-// index only grows (positions are appended, never changed), so copying slice
-// headers under the lock is enough; the window is copied.
-type indexSnapshot struct {
+// checkpoint is the content of index.ckpt.
+type checkpoint struct {
 	durable uint64
-	bases   []uint64
-	streams []streamSnapshot
-	all     []uint64
-	window  []windowEntry
-}
-
-type streamSnapshot struct {
-	name      string
-	positions []uint64
-	last      [32]byte
+	index   *memIndex
+	window  []windowEntry // oldest first
 }
 
 type windowEntry struct {
@@ -56,18 +45,11 @@ type windowEntry struct {
 	v dupVal
 }
 
-// snapshot takes an indexSnapshot. Only the writer goroutine (or Close,
-// after it stopped) may call it: it reads the writer-owned window, and the
-// index must have nothing pending.
-func (s *Store) snapshot() *indexSnapshot {
+// snapshot takes a checkpoint. Only Close calls it, after the writer has
+// stopped: it reads the writer-owned window.
+func (s *Store) snapshot() *checkpoint {
 	s.mu.RLock()
-	snap := &indexSnapshot{durable: s.durable, all: s.all, streams: make([]streamSnapshot, 0, len(s.streams))}
-	for _, seg := range s.segs {
-		snap.bases = append(snap.bases, seg.base)
-	}
-	for _, e := range s.streams {
-		snap.streams = append(snap.streams, streamSnapshot{name: e.name, positions: e.positions, last: e.last})
-	}
+	ck := &checkpoint{durable: s.durable, index: s.active}
 	s.mu.RUnlock()
 	w := &s.window
 	ring := w.ring
@@ -76,16 +58,16 @@ func (s *Store) snapshot() *indexSnapshot {
 	}
 	for slot, k := range ring {
 		if v, ok := w.m[k]; ok && v.slot == (slot+w.next)%max(len(w.ring), 1) {
-			snap.window = append(snap.window, windowEntry{k, v})
+			ck.window = append(ck.window, windowEntry{k, v})
 		}
 	}
-	return snap
+	return ck
 }
 
-// writeCheckpoint saves a snapshot durably (temporary file, fsync, rename,
-// directory fsync).
-func (s *Store) writeCheckpoint(snap *indexSnapshot) error {
-	b := snap.encode()
+// writeCheckpoint saves a checkpoint durably (temporary file, fsync,
+// rename, directory fsync).
+func (s *Store) writeCheckpoint(ck *checkpoint) error {
+	b := ck.encode()
 	final := path.Join(s.dir, ckptFile)
 	tmp := final + tmpSuffix
 	f, err := s.fs.OpenFile(tmp, os.O_RDWR|os.O_CREATE|os.O_TRUNC, 0o644)
@@ -111,33 +93,39 @@ func (s *Store) writeCheckpoint(snap *indexSnapshot) error {
 	return nil
 }
 
-func (snap *indexSnapshot) encode() []byte {
-	b := make([]byte, 0, 64+len(snap.all)*4+len(snap.streams)*64)
+func (ck *checkpoint) encode() []byte {
+	m := ck.index
+	b := make([]byte, 0, 64+len(m.all)*4+len(m.streams)*64+len(ck.window)*24)
 	b = append(b, ckptMagic...)
-	b = binary.LittleEndian.AppendUint64(b, snap.durable)
-	b = binary.AppendUvarint(b, uint64(len(snap.bases)))
-	for _, base := range snap.bases {
-		b = binary.AppendUvarint(b, base)
+	b = binary.LittleEndian.AppendUint64(b, ck.durable)
+	b = binary.LittleEndian.AppendUint64(b, m.base)
+	names := slices.Sorted(maps.Keys(m.streams))
+	b = binary.AppendUvarint(b, uint64(len(names)))
+	for _, name := range names {
+		e := m.streams[name]
+		b = binary.AppendUvarint(b, uint64(len(name)))
+		b = append(b, name...)
+		b = binary.AppendUvarint(b, e.first)
+		b = appendDeltas(b, e.positions)
+		b = append(b, e.last[:]...)
 	}
-	slices.SortFunc(snap.streams, func(a, b streamSnapshot) int { return strings.Compare(a.name, b.name) })
-	number := make(map[string]int, len(snap.streams))
-	b = binary.AppendUvarint(b, uint64(len(snap.streams)))
-	for i, st := range snap.streams {
-		number[st.name] = i
-		b = binary.AppendUvarint(b, uint64(len(st.name)))
-		b = append(b, st.name...)
-		b = appendDeltas(b, st.positions)
-		b = append(b, st.last[:]...)
-	}
-	b = appendDeltas(b, snap.all)
-	var live []windowEntry
-	for _, e := range snap.window {
-		if _, known := number[e.k.stream]; known {
-			live = append(live, e)
+	b = appendDeltas(b, m.all)
+	b = binary.AppendUvarint(b, uint64(m.created))
+	number := make(map[string]int)
+	var wnames []string
+	for _, e := range ck.window {
+		if _, ok := number[e.k.stream]; !ok {
+			number[e.k.stream] = len(wnames)
+			wnames = append(wnames, e.k.stream)
 		}
 	}
-	b = binary.AppendUvarint(b, uint64(len(live)))
-	for _, e := range live {
+	b = binary.AppendUvarint(b, uint64(len(wnames)))
+	for _, name := range wnames {
+		b = binary.AppendUvarint(b, uint64(len(name)))
+		b = append(b, name...)
+	}
+	b = binary.AppendUvarint(b, uint64(len(ck.window)))
+	for _, e := range ck.window {
 		b = binary.AppendUvarint(b, uint64(number[e.k.stream]))
 		b = append(b, e.k.id[:]...)
 		b = binary.AppendUvarint(b, e.v.rev)
@@ -156,74 +144,92 @@ func appendDeltas(b []byte, positions []uint64) []byte {
 	return b
 }
 
-// loadCheckpoint loads the index checkpoint into the (empty) index if it is
-// valid for the segments on disk, and says where scanning must resume.
-func (s *Store) loadCheckpoint(bases []uint64) (checkpointStart, bool) {
+// loadCheckpoint reads the checkpoint if it is valid for seg, the last
+// segment (size bytes long).
+func (s *Store) loadCheckpoint(seg *segment, size int64) (*checkpoint, bool) {
 	f, err := s.fs.OpenFile(path.Join(s.dir, ckptFile), os.O_RDONLY, 0)
 	if err != nil {
-		return checkpointStart{}, false
+		return nil, false
 	}
 	defer f.Close()
-	size, err := f.Size()
-	if err != nil || size < int64(len(ckptMagic)+12) {
-		return checkpointStart{}, false
+	fsize, err := f.Size()
+	if err != nil || fsize < int64(len(ckptMagic)+20) {
+		return nil, false
 	}
-	b := make([]byte, size)
+	b := make([]byte, fsize)
 	if n, err := f.ReadAt(b, 0); n != len(b) && !errors.Is(err, io.EOF) {
-		return checkpointStart{}, false
+		return nil, false
 	}
 	body := b[:len(b)-4]
 	if string(b[:8]) != ckptMagic || crc32.Checksum(body, castagnoli) != binary.LittleEndian.Uint32(b[len(b)-4:]) {
-		return checkpointStart{}, false
+		return nil, false
 	}
 	d := decoder{b: body[8:]}
-	durable := d.u64()
-	nseg := d.uvarint()
-	if d.err != nil || nseg == 0 || nseg > uint64(len(bases)) {
-		return checkpointStart{}, false
+	ck := &checkpoint{durable: d.u64()}
+	base := d.u64()
+	lo, hi := base+segHeaderSize, ck.durable
+	if d.err != nil || base != seg.base || hi < lo || hi > base+uint64(size) {
+		return nil, false
 	}
-	for i := range nseg {
-		if d.uvarint() != bases[i] {
-			return checkpointStart{}, false
+	m := newMemIndex(base)
+	inRange := func(ps []uint64) bool {
+		for i, p := range ps {
+			if p < lo || p >= hi || (i > 0 && p <= ps[i-1]) {
+				return false
+			}
 		}
+		return true
 	}
-	last := bases[nseg-1]
-	if durable < last+segHeaderSize {
-		return checkpointStart{}, false
-	}
-	streams := make(map[string]*streamEntry)
 	nstreams := d.uvarint()
-	names := make([]string, 0, min(nstreams, 1<<20))
+	total := 0
 	for range nstreams {
 		if d.err != nil {
-			return checkpointStart{}, false
+			return nil, false
+		}
+		e := &memStream{name: string(d.bytes(int(d.uvarint())))}
+		e.first = d.uvarint()
+		e.positions = d.deltas()
+		copy(e.last[:], d.bytes(32))
+		if len(e.positions) == 0 || !inRange(e.positions) {
+			return nil, false
+		}
+		m.streams[e.name] = e
+		total += len(e.positions)
+	}
+	m.all = d.deltas()
+	m.created = int(d.uvarint())
+	if d.err != nil || len(m.all) != total || !inRange(m.all) || m.created > len(m.streams) {
+		return nil, false
+	}
+	nnames := d.uvarint()
+	names := make([]string, 0, min(nnames, 1<<16))
+	for range nnames {
+		if d.err != nil {
+			return nil, false
 		}
 		name := string(d.bytes(int(d.uvarint())))
-		e := &streamEntry{name: name, positions: d.deltas()}
-		copy(e.last[:], d.bytes(32))
-		streams[name] = e
+		if e := m.streams[name]; e != nil {
+			name = e.name
+		}
 		names = append(names, name)
 	}
-	all := d.deltas()
-	var win window
-	win.size = s.windowSize
 	nwin := d.uvarint()
 	for range nwin {
 		idx := d.uvarint()
 		idb := d.bytes(16)
 		rev, p := d.uvarint(), d.uvarint()
 		if d.err != nil || idx >= uint64(len(names)) {
-			return checkpointStart{}, false
+			return nil, false
 		}
 		var id [16]byte
 		copy(id[:], idb)
-		win.add(names[idx], id, rev, p)
+		ck.window = append(ck.window, windowEntry{k: dupKey{stream: names[idx], id: id}, v: dupVal{rev: rev, pos: p}})
 	}
 	if d.err != nil || len(d.b) != 0 {
-		return checkpointStart{}, false
+		return nil, false
 	}
-	s.streams, s.all, s.window = streams, all, win
-	return checkpointStart{segIndex: int(nseg - 1), offset: int64(durable - last)}, true
+	ck.index = m
+	return ck, true
 }
 
 // decoder reads the checkpoint; the first error sticks.

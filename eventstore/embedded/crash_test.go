@@ -10,13 +10,16 @@ import (
 	"math/rand/v2"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/socledger/socledger/eventstore"
 	"github.com/socledger/socledger/eventstore/embedded"
+	"github.com/socledger/socledger/eventstore/embedded/vfs"
 	"github.com/socledger/socledger/eventstore/embedded/vfs/crashfs"
 )
 
@@ -146,10 +149,52 @@ func TestMachineCrash(t *testing.T) {
 		rounds = 40
 	}
 	opts := func(fs *crashfs.FS) embedded.Options {
-		// Small segments and a checkpoint at every seal, so crashes also
-		// land in seals and checkpoint writes.
-		return embedded.Options{FS: fs, SegmentSize: 64 << 10, IdempotencyWindow: 64, CheckpointEvery: 1}
+		// Small segments, so crashes also land in seals and in the writing
+		// of segment index files.
+		return embedded.Options{FS: fs, SegmentSize: 64 << 10, IdempotencyWindow: 64}
 	}
+	machineCrashRounds(t, rounds, opts, func(fs *crashfs.FS, rng *rand.Rand) { fs.SetCrashAfter(1 + rng.IntN(250)) })
+}
+
+// TestMachineCrashDuringIndexWrite crashes the machine at every step of
+// writing a segment's index file (creating the temporary file, each write,
+// its fsync, the rename, the directory fsync), in the first few seals of each
+// cycle, with a seal every few records. Open must rebuild what the crash left
+// (a missing index, a leftover temporary file) and lose nothing acknowledged.
+func TestMachineCrashDuringIndexWrite(t *testing.T) {
+	t.Parallel()
+	rounds := 120
+	if testing.Short() {
+		rounds = 20
+	}
+	opts := func(fs *crashfs.FS) embedded.Options {
+		return embedded.WithSealEvery(embedded.Options{FS: fs, SegmentSize: 64 << 10, IdempotencyWindow: 64}, 9)
+	}
+	machineCrashRounds(t, rounds, opts, func(fs *crashfs.FS, rng *rand.Rand) {
+		// Writing an index file is 6 operations: create, write, write,
+		// sync (of .idx.tmp), rename (to .idx) and the directory's sync.
+		// Crash at one of those of the first 3 index writes from now.
+		target, seen, renamed := 1+rng.IntN(18), 0, false
+		fs.SetCrashHook(func(op crashfs.Op) bool {
+			switch {
+			case strings.Contains(op.Name, ".idx"):
+				seen++
+				renamed = renamed || op.Kind == "rename"
+			case op.Kind == "syncdir" && renamed:
+				seen++
+				renamed = false
+			default:
+				return false
+			}
+			return seen == target
+		})
+	})
+}
+
+// machineCrashRounds runs rounds of three crash/recover cycles each on one
+// simulated disk; arm sets up each cycle's crash.
+func machineCrashRounds(t *testing.T, rounds int, opts func(*crashfs.FS) embedded.Options, arm func(*crashfs.FS, *rand.Rand)) {
+	t.Helper()
 	for round := range rounds {
 		seed := uint64(round)
 		rng := rand.New(rand.NewPCG(seed, 99))
@@ -163,8 +208,9 @@ func TestMachineCrash(t *testing.T) {
 			}
 			if cycle > 0 {
 				acks.check(t, s)
+				checkIndexFiles(t, fs, "/data/log")
 			}
-			fs.SetCrashAfter(1 + rng.IntN(250))
+			arm(fs, rng)
 			stop := make(chan struct{})
 			timer := time.AfterFunc(5*time.Second, func() { close(stop) }) // a crash point never reached
 			appendUntilError(s, acks, seed*10+uint64(cycle), stop)
@@ -177,6 +223,7 @@ func TestMachineCrash(t *testing.T) {
 			t.Fatalf("round %d: final open: %v", round, err)
 		}
 		acks.check(t, s)
+		checkIndexFiles(t, fs, "/data/log")
 		res, err := s.Append(context.Background(), "alert-acme.after", eventstore.Any, eventstore.EventData{Type: "alert.raised", Data: []byte(`{}`)})
 		if err != nil {
 			t.Fatalf("round %d: append after recovery: %v", round, err)
@@ -186,6 +233,36 @@ func TestMachineCrash(t *testing.T) {
 		}
 		if err := s.Close(); err != nil {
 			t.Fatalf("round %d: close: %v", round, err)
+		}
+	}
+}
+
+// checkIndexFiles checks, after an open, that every sealed segment (all
+// but the last) has its index file and no temporary file is left.
+func checkIndexFiles(t *testing.T, fs vfs.FS, dir string) {
+	t.Helper()
+	names, err := fs.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	segs, idx := 0, map[string]bool{}
+	for _, n := range names {
+		switch {
+		case strings.HasSuffix(n, ".seg"):
+			segs++
+		case strings.HasSuffix(n, ".idx"):
+			idx[strings.TrimSuffix(n, ".idx")] = true
+		case strings.HasSuffix(n, ".tmp") && n != "spare.tmp":
+			t.Fatalf("%s left after open", n)
+		}
+	}
+	seen := 0
+	for _, n := range names {
+		if base, ok := strings.CutSuffix(n, ".seg"); ok {
+			seen++
+			if seen < segs && !idx[base] {
+				t.Fatalf("sealed segment %s has no index file after open", n)
+			}
 		}
 	}
 }
@@ -208,7 +285,7 @@ func TestProcessCrash(t *testing.T) {
 	rounds := 20
 	for round := range rounds {
 		killAfter := time.Duration(50+rng.IntN(250)) * time.Millisecond
-		runChild(t, exe, dir, round, killAfter, acks)
+		runChild(t, exe, dir, round, killAfter, "", acks)
 		s, err := embedded.Open(dir, embedded.Options{SegmentSize: 256 << 10})
 		if err != nil {
 			t.Fatalf("round %d: open after kill -9: %v", round, err)
@@ -228,7 +305,52 @@ func TestProcessCrash(t *testing.T) {
 	}
 }
 
-const childEnv = "SOCLEDGER_CRASH_CHILD_DIR"
+const (
+	childEnv      = "SOCLEDGER_CRASH_CHILD_DIR"
+	childStageEnv = "SOCLEDGER_CRASH_CHILD_STAGE"
+)
+
+// TestProcessCrashDuringIndexWrite kills (SIGKILL) a child that appends with
+// a seal every few records exactly while it writes a segment's index file,
+// at each stage of the write in turn: before the temporary file exists, with
+// half of it written, written and synced but not renamed, and just after the
+// rename. Each reopen must keep every acknowledged event and leave every
+// sealed segment with a sound index file.
+func TestProcessCrashDuringIndexWrite(t *testing.T) {
+	t.Parallel()
+	if os.Getenv(childEnv) != "" {
+		t.Skip("in child")
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	acks := newAckLog()
+	stages := []string{"index-start", "index-half", "index-synced", "index-done"}
+	for round := range 20 {
+		runChild(t, exe, dir, 1000+round, 0, stages[round%len(stages)], acks)
+		s, err := embedded.Open(dir, childOptions())
+		if err != nil {
+			t.Fatalf("round %d: open after kill -9 at %s: %v", round, stages[round%len(stages)], err)
+		}
+		acks.check(t, s)
+		checkIndexFiles(t, vfs.OS{}, filepath.Join(dir, "log"))
+		if err := s.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// childOptions are the options of TestCrashChild (and of the parent's
+// reopens): small segments, and with a kill stage a seal every 40 records.
+func childOptions() embedded.Options {
+	opts := embedded.Options{SegmentSize: 256 << 10}
+	if os.Getenv(childStageEnv) != "" {
+		opts = embedded.WithSealEvery(opts, 40)
+	}
+	return opts
+}
 
 type childAck struct {
 	Stream   string   `json:"stream"`
@@ -238,11 +360,16 @@ type childAck struct {
 }
 
 // runChild starts this test binary as an appending child process on dir,
-// kills it with SIGKILL after killAfter, and records what it acknowledged.
-func runChild(t *testing.T, exe, dir string, round int, killAfter time.Duration, acks *ackLog) {
+// kills it with SIGKILL after killAfter (or, with killOn, as soon as it
+// reports that it reached index-writing stage killOn), and records what it
+// acknowledged.
+func runChild(t *testing.T, exe, dir string, round int, killAfter time.Duration, killOn string, acks *ackLog) {
 	t.Helper()
 	cmd := exec.Command(exe, "-test.run=^TestCrashChild$", "-test.count=1")
 	cmd.Env = append(os.Environ(), childEnv+"="+dir, fmt.Sprintf("SOCLEDGER_CRASH_CHILD_SEED=%d", round))
+	if killOn != "" {
+		cmd.Env = append(cmd.Env, childStageEnv+"="+killOn)
+	}
 	cmd.Stderr = os.Stderr
 	out, err := cmd.StdoutPipe()
 	if err != nil {
@@ -252,11 +379,16 @@ func runChild(t *testing.T, exe, dir string, round int, killAfter time.Duration,
 		t.Fatal(err)
 	}
 	done := make(chan int)
+	reached := make(chan struct{})
 	go func() {
 		n := 0
 		sc := bufio.NewScanner(out)
 		sc.Buffer(make([]byte, 64<<10), 64<<10)
 		for sc.Scan() {
+			if bytes.HasPrefix(sc.Bytes(), []byte("stage ")) {
+				close(reached)
+				continue
+			}
 			line, ok := bytes.CutPrefix(sc.Bytes(), []byte("ack "))
 			if !ok {
 				continue
@@ -279,7 +411,16 @@ func runChild(t *testing.T, exe, dir string, round int, killAfter time.Duration,
 		}
 		done <- n
 	}()
-	time.Sleep(killAfter)
+	if killOn == "" {
+		time.Sleep(killAfter)
+	} else {
+		select {
+		case <-reached: // the child waits there for the kill
+		case <-time.After(20 * time.Second):
+			cmd.Process.Kill()
+			t.Fatalf("round %d: the child never reached index stage %s", round, killOn)
+		}
+	}
 	if err := cmd.Process.Kill(); err != nil {
 		t.Fatal(err)
 	}
@@ -297,13 +438,30 @@ func TestCrashChild(t *testing.T) {
 	if dir == "" {
 		t.Skip("run by TestProcessCrash as its child process")
 	}
-	s, err := embedded.Open(dir, embedded.Options{SegmentSize: 256 << 10})
+	var mu sync.Mutex
+	opts := childOptions()
+	if stage := os.Getenv(childStageEnv); stage != "" {
+		// Report reaching the stage (in the third index write, so there is
+		// something to lose) and wait there to be killed.
+		writes := 0
+		opts = embedded.WithIndexHook(opts, func(at string) {
+			if at == "index-start" {
+				writes++
+			}
+			if at == stage && writes >= 3 {
+				mu.Lock()
+				os.Stdout.Write([]byte("stage " + at + "\n"))
+				mu.Unlock()
+				time.Sleep(time.Minute)
+			}
+		})
+	}
+	s, err := embedded.Open(dir, opts)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "child: open:", err)
 		os.Exit(3)
 	}
 	seed, _ := strconv.ParseUint(os.Getenv("SOCLEDGER_CRASH_CHILD_SEED"), 10, 64)
-	var mu sync.Mutex
 	var wg sync.WaitGroup
 	for g := range 4 {
 		wg.Add(1)
@@ -372,4 +530,52 @@ func TestFailedWriteStopsAppends(t *testing.T) {
 	}
 	defer s.Close()
 	acks.check(t, s)
+}
+
+// TestIdempotentRetryAfterCrash: after a machine crash there is no
+// checkpoint, so open rebuilds the idempotency window from the last records
+// of the log, reaching back into sealed segments: a retry (expected revision
+// Any, so only the window can recognise it) of any of the last appends
+// returns the original result and writes nothing.
+func TestIdempotentRetryAfterCrash(t *testing.T) {
+	t.Parallel()
+	fs := crashfs.New(crashfs.Config{})
+	opts := embedded.WithSealEvery(embedded.Options{FS: fs, SegmentSize: 64 << 10, IdempotencyWindow: 50}, 7)
+	s, err := embedded.Open("/data", opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	type appended struct {
+		stream string
+		ev     eventstore.EventData
+		res    eventstore.AppendResult
+	}
+	var log []appended
+	for i := range 100 {
+		a := appended{stream: fmt.Sprintf("alert-acme.r%d", i%5), ev: eventstore.EventData{EventID: eventstore.NewEventID(), Type: "alert.raised", Data: fmt.Appendf(nil, `{"i":%d}`, i)}}
+		if a.res, err = s.Append(ctx, a.stream, eventstore.Any, a.ev); err != nil {
+			t.Fatal(err)
+		}
+		log = append(log, a)
+	}
+	fs.SetCrashAfter(1) // Close cannot write a checkpoint
+	s.Close()
+	fs.Crash(nil)
+	if s, err = embedded.Open("/data", opts); err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if segs := s.Stats().Segments; segs < 10 {
+		t.Fatalf("%d segments; the window should reach into sealed ones", segs)
+	}
+	for _, a := range log[50:] {
+		res, err := s.Append(ctx, a.stream, eventstore.Any, a.ev)
+		if err != nil || res != a.res {
+			t.Fatalf("retry of %s revision %d after the crash: %+v, %v; want %+v", a.stream, a.res.Revision, res, err, a.res)
+		}
+	}
+	if st := s.Stats(); st.Events != 100 {
+		t.Fatalf("%d events after the retries, want 100", st.Events)
+	}
 }

@@ -41,12 +41,27 @@ func TestSecondWriterRefused(t *testing.T) {
 // (as `socledger verify` or a report does) and checks that it sees every
 // event the writer appends, across segment seals, in the same order and at
 // the same positions, and that it cannot write.
+//
+// With a seal every few records, the follower meets sealed segments whose
+// index file the writer has not written yet (it indexes them in memory,
+// then switches to the file) and many it reads through their index files.
 func TestReadOnlyFollowsWriter(t *testing.T) {
 	t.Parallel()
+	t.Run("SegmentSize", func(t *testing.T) {
+		t.Parallel()
+		testReadOnlyFollowsWriter(t, embedded.Options{SegmentSize: 64 << 10})
+	})
+	t.Run("ManySeals", func(t *testing.T) {
+		t.Parallel()
+		testReadOnlyFollowsWriter(t, embedded.WithSealEvery(embedded.Options{SegmentSize: 64 << 10}, 5))
+	})
+}
+
+func testReadOnlyFollowsWriter(t *testing.T, opts embedded.Options) {
 	dir := t.TempDir()
 	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
 	defer cancel()
-	w, err := embedded.Open(dir, embedded.Options{SegmentSize: 64 << 10})
+	w, err := embedded.Open(dir, opts)
 	if err != nil {
 		t.Fatal(err)
 	}

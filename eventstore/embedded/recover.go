@@ -6,10 +6,16 @@ import (
 	"fmt"
 	"io"
 	"path"
+	"slices"
+	"sort"
+	"time"
 )
 
-// recover rebuilds the index of a writable store: from the checkpoint if it
-// is valid, then from the log after it, and repairs a torn tail.
+// recover opens the segments of a writable store: every sealed segment gets
+// its index file (rebuilt if missing or damaged), the active segment its
+// in-memory index (from the checkpoint if it is valid, then from the log
+// after it), the torn tail is repaired, and the idempotency window is
+// rebuilt (from the checkpoint, else from the last records of the log).
 func (s *Store) recover() error {
 	s.window.size = s.windowSize
 	bases, err := s.segmentBases()
@@ -22,6 +28,8 @@ func (s *Store) recover() error {
 			return fmt.Errorf("embedded: %w", err)
 		}
 		s.segs = []*segment{seg}
+		s.active = newMemIndex(0)
+		seg.mem.Store(s.active)
 		s.durable = segHeaderSize
 		return nil
 	}
@@ -32,62 +40,127 @@ func (s *Store) recover() error {
 		}
 		s.segs = append(s.segs, seg)
 	}
-	startSeg, startOff := 0, int64(segHeaderSize)
-	if ck, ok := s.loadCheckpoint(bases); ok {
-		startSeg, startOff = ck.segIndex, ck.offset
+	last := len(s.segs) - 1
+	for i, seg := range s.segs[:last] {
+		if err := s.attachIndex(seg, int64(bases[i+1]-seg.base)); err != nil {
+			return err
+		}
 	}
-	for i := startSeg; i < len(s.segs); i++ {
-		seg := s.segs[i]
-		off := int64(segHeaderSize)
-		if i == startSeg {
-			off = startOff
-		}
-		last := i == len(s.segs)-1
-		size, err := seg.f.Size()
-		if err != nil {
-			return fmt.Errorf("embedded: size of %s: %w", seg.name, err)
-		}
-		limit := size
-		if !last {
-			limit = int64(s.segs[i+1].base - seg.base)
-		}
-		end, err := s.scanSegment(seg, off, limit, s.indexRecord)
-		if err != nil {
+	seg := s.segs[last]
+	size, err := seg.f.Size()
+	if err != nil {
+		return fmt.Errorf("embedded: size of %s: %w", seg.name, err)
+	}
+	s.active, s.memFrom = newMemIndex(seg.base), seg.base
+	start := int64(segHeaderSize)
+	ck, haveCkpt := s.loadCheckpoint(seg, size)
+	if haveCkpt {
+		s.active, start = ck.index, int64(ck.durable-seg.base)
+	}
+	seg.mem.Store(s.active)
+	tail := windowRing{size: s.windowSize}
+	end, err := s.scanSegment(seg, start, size, func(seg *segment, off int64, r *parsedRecord) error {
+		if err := s.active.add(seg, off, r); err != nil {
 			return err
 		}
-		if !last {
-			if end != limit {
-				return &CorruptionError{Segment: seg.name, Offset: end, Reason: fmt.Sprintf("sealed segment has no valid record here, but its data runs to offset %d", limit)}
-			}
-			continue
-		}
-		if err := s.repairTail(seg, end, size); err != nil {
+		tail.add(s.active.streams[string(r.stream)].name, r)
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if err := s.repairTail(seg, end, size); err != nil {
+		return err
+	}
+	s.durable = seg.base + uint64(end)
+	var older []windowEntry
+	if haveCkpt {
+		older = ck.window
+	} else if need := s.windowSize - tail.len(); need > 0 {
+		if older, err = s.windowFromLog(need); err != nil {
 			return err
 		}
-		s.durable = seg.base + uint64(end)
+	}
+	for _, e := range older {
+		s.window.add(e.k.stream, e.k.id, e.v.rev, e.v.pos)
+	}
+	for _, e := range tail.entries() {
+		s.window.add(e.k.stream, e.k.id, e.v.rev, e.v.pos)
 	}
 	return nil
 }
 
-// indexRecord adds a record found by a scan to the index.
-func (s *Store) indexRecord(seg *segment, off int64, r *parsedRecord) error {
-	name := string(r.stream)
-	e := s.streams[name]
-	if e == nil {
-		e = &streamEntry{name: name}
-		s.streams[name] = e
+// windowRing keeps the last size window entries of a scan.
+type windowRing struct {
+	size int
+	buf  []windowEntry
+	next int
+}
+
+func (w *windowRing) add(stream string, r *parsedRecord) {
+	e := windowEntry{k: dupKey{stream: stream, id: r.id}, v: dupVal{rev: r.revision, pos: r.position}}
+	if len(w.buf) < w.size {
+		w.buf = append(w.buf, e)
+		return
 	}
-	if r.revision != uint64(len(e.positions)) {
-		return &CorruptionError{Segment: seg.name, Offset: off,
-			Reason: fmt.Sprintf("stream %q: record has revision %d, expected %d", name, r.revision, len(e.positions))}
+	w.buf[w.next] = e
+	w.next = (w.next + 1) % w.size
+}
+
+func (w *windowRing) len() int { return len(w.buf) }
+
+// entries returns the entries oldest first.
+func (w *windowRing) entries() []windowEntry {
+	return append(slices.Clone(w.buf[w.next:]), w.buf[:w.next]...)
+}
+
+// windowFromLog reads the window entries of the last need records before
+// the active segment, oldest first, from the sealed segments' tails (their
+// sparse tables say where to start reading).
+func (s *Store) windowFromLog(need int) ([]windowEntry, error) {
+	var chunks [][]windowEntry
+	for i := len(s.segs) - 2; i >= 0 && need > 0; i-- {
+		seg := s.segs[i]
+		dataEnd := int64(s.segs[i+1].base - seg.base)
+		var got []windowEntry
+		err := s.withRepair(func() error {
+			got = got[:0]
+			fi, mem := seg.index()
+			var records, skip uint64
+			sp := sparsePoint{off: segHeaderSize}
+			if fi != nil {
+				records = fi.records
+				skip = records - min(records, uint64(need))
+				var err error
+				if sp, err = fi.sparseFind(skip, true); err != nil {
+					return err
+				}
+			} else if mem != nil {
+				records = uint64(len(mem.all))
+				skip = records - min(records, uint64(need))
+				sp = sparsePoint{off: int64(mem.all[skip] - seg.base), record: skip}
+			}
+			n := sp.record
+			_, err := s.scanSegment(seg, sp.off, dataEnd, func(_ *segment, _ int64, r *parsedRecord) error {
+				if n >= skip {
+					got = append(got, windowEntry{k: dupKey{stream: string(r.stream), id: r.id}, v: dupVal{rev: r.revision, pos: r.position}})
+				}
+				n++
+				return nil
+			})
+			return err
+		})
+		if err != nil {
+			return nil, err
+		}
+		chunks = append(chunks, got)
+		need -= len(got)
 	}
-	e.positions = append(e.positions, r.position)
-	e.last = r.hash
-	s.all = append(s.all, r.position)
-	if s.window.size > 0 {
-		s.window.add(e.name, r.id, r.revision, r.position)
+	var out []windowEntry
+	for i := len(chunks) - 1; i >= 0; i-- {
+		out = append(out, chunks[i]...)
 	}
-	return nil
+	return out, nil
 }
 
 // scanSegment reads the records of seg from file offset off while they end
@@ -209,8 +282,11 @@ func (s *Store) preallocate(seg *segment, size int64) error {
 	return seg.f.Sync()
 }
 
-// refresh follows a log written by another process (read-only stores): it
-// indexes the records made durable since the last call.
+// refresh follows a log written by another process (read-only stores). A
+// sealed segment is indexed by its index file when it has one (nothing is
+// scanned), else by scanning it into memory; the last segment is scanned as
+// it grows. Segments indexed in memory switch to their index file once the
+// writer has written it.
 func (s *Store) refresh() error {
 	s.refreshMu.Lock()
 	defer s.refreshMu.Unlock()
@@ -232,6 +308,7 @@ func (s *Store) refresh() error {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.attachWaiting()
 	for {
 		if len(s.segs) == 0 {
 			if len(bases) == 0 {
@@ -242,7 +319,7 @@ func (s *Store) refresh() error {
 				return fmt.Errorf("embedded: %w", err)
 			}
 			s.segs = []*segment{seg}
-			s.tail = segHeaderSize
+			s.tail = -1
 		}
 		seg := s.segs[len(s.segs)-1]
 		next, hasNext := uint64(0), false
@@ -252,40 +329,87 @@ func (s *Store) refresh() error {
 				break
 			}
 		}
-		segLimit, err := seg.f.Size()
-		if err != nil {
-			return fmt.Errorf("embedded: size of %s: %w", seg.name, err)
+		sealed := hasNext && (limit == maxPos || limit > next)
+		if s.tail < 0 && sealed {
+			if fi, err := openFileIndex(s.fs, s.logDir, seg, int64(next-seg.base)); err == nil {
+				seg.fidx.Store(fi)
+				s.advance(next)
+			}
 		}
-		if hasNext {
-			segLimit = int64(next - seg.base)
-		}
-		if limit != maxPos && limit <= seg.base+uint64(segLimit) {
-			segLimit = int64(limit - seg.base)
-		}
-		before := len(s.all)
-		end, err := s.scanSegment(seg, s.tail, segLimit, s.indexRecord)
-		if err != nil {
-			return err
-		}
-		s.tail = end
-		if len(s.all) > before || s.durable < seg.base+uint64(end) {
-			s.durable = seg.base + uint64(end)
-			close(s.notify)
-			s.notify = make(chan struct{})
-		}
-		if !hasNext || (limit != maxPos && limit <= next) {
+		if seg.fidx.Load() == nil {
+			if s.tail < 0 {
+				s.tail = segHeaderSize
+				seg.mem.Store(newMemIndex(seg.base))
+			}
+			segLimit, err := seg.f.Size()
+			if err != nil {
+				return fmt.Errorf("embedded: size of %s: %w", seg.name, err)
+			}
+			if hasNext {
+				segLimit = int64(next - seg.base)
+			}
+			if limit != maxPos && limit <= seg.base+uint64(segLimit) {
+				segLimit = int64(limit - seg.base)
+			}
+			end, err := s.scanSegment(seg, s.tail, segLimit, seg.mem.Load().add)
+			if err != nil {
+				return err
+			}
+			s.tail = end
+			s.advance(seg.base + uint64(end))
+			if !sealed {
+				return nil
+			}
+			if end != int64(next-seg.base) {
+				return &CorruptionError{Segment: seg.name, Offset: end, Reason: fmt.Sprintf("sealed segment has no valid record here, but its data runs to offset %d", next-seg.base)}
+			}
+			if fi, err := openFileIndex(s.fs, s.logDir, seg, end); err == nil {
+				seg.fidx.Store(fi)
+				seg.mem.Store(nil)
+			} else {
+				s.unindexed = append(s.unindexed, seg)
+			}
+		} else if !sealed {
 			return nil
-		}
-		if end != int64(next-seg.base) {
-			return &CorruptionError{Segment: seg.name, Offset: end, Reason: fmt.Sprintf("sealed segment has no valid record here, but its data runs to offset %d", next-seg.base)}
 		}
 		nseg, err := openSegment(s.fs, s.logDir, next, true)
 		if err != nil {
 			return fmt.Errorf("embedded: %w", err)
 		}
 		s.segs = append(s.segs, nseg)
-		s.tail = segHeaderSize
+		s.tail = -1
 	}
+}
+
+// advance moves the durable end a read-only store shows and wakes its
+// subscriptions. The caller holds mu.
+func (s *Store) advance(durable uint64) {
+	if durable > s.durable {
+		s.durable = durable
+		close(s.notify)
+		s.notify = make(chan struct{})
+	}
+}
+
+// attachWaiting switches sealed segments indexed in memory to their index
+// files, once the writer has written them (tried at most every 100 ms). The
+// caller holds mu.
+func (s *Store) attachWaiting() {
+	if len(s.unindexed) == 0 || time.Since(s.lastAttempt) < 100*time.Millisecond {
+		return
+	}
+	s.lastAttempt = time.Now()
+	kept := s.unindexed[:0]
+	for _, seg := range s.unindexed {
+		i := sort.Search(len(s.segs), func(i int) bool { return s.segs[i].base > seg.base })
+		if fi, err := openFileIndex(s.fs, s.logDir, seg, int64(s.segs[i].base-seg.base)); err == nil {
+			seg.fidx.Store(fi)
+			seg.mem.Store(nil)
+			continue
+		}
+		kept = append(kept, seg)
+	}
+	s.unindexed = kept
 }
 
 func putU64(b []byte, v uint64) { binary.LittleEndian.PutUint64(b, v) }

@@ -10,6 +10,8 @@ import (
 	"path"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/socledger/socledger/eventstore/embedded/vfs"
 )
@@ -36,6 +38,27 @@ type segment struct {
 	base uint64
 	name string // path of the file
 	f    vfs.File
+
+	// The segment's index: its index file once that is written (sealed
+	// segments), else an in-memory index. A segment gets its index file
+	// before it loses its in-memory index, so a reader always finds one.
+	fidx atomic.Pointer[fileIndex]
+	mem  atomic.Pointer[memIndex]
+	// repairMu serialises rebuilding a damaged index file.
+	repairMu sync.Mutex
+}
+
+// index returns the segment's index file, or else its in-memory index (both
+// nil only for a segment a read-only store has not indexed yet, which it
+// then treats as empty).
+func (seg *segment) index() (*fileIndex, *memIndex) {
+	if fi := seg.fidx.Load(); fi != nil {
+		return fi, nil
+	}
+	if m := seg.mem.Load(); m != nil {
+		return nil, m
+	}
+	return seg.fidx.Load(), nil
 }
 
 func segmentFileName(base uint64) string { return fmt.Sprintf("%020d%s", base, segSuffix) }

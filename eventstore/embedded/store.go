@@ -1,5 +1,6 @@
 // Package embedded is socledger's default event store: a segmented,
-// append-only log in a local data directory.
+// append-only log in a local data directory, whose memory stays bounded
+// whatever the number of events it holds.
 //
 // # Layout
 //
@@ -7,13 +8,44 @@
 //
 //	LOCK                  held (flock) by the one writing process
 //	log/<base>.seg        preallocated log segments, named by base position
-//	index.ckpt            checkpoint of the in-memory index (optional)
+//	log/<base>.idx        the index of a sealed segment (see index.go)
+//	index.ckpt            the active segment's index and the idempotency
+//	                      window, saved at Close (optional)
 //	head                  the durable end of the log, for read-only processes
 //
 // Records are framed with their length and a CRC-32C and carry their own
 // global position (see record.go). A position is the record's byte place in
 // the log's address space (segment base + file offset); positions are
 // strictly increasing but not dense.
+//
+// # Indexes and memory
+//
+// Only the active segment is indexed in memory (stream → positions of its
+// events there, and the position of every record). When it is sealed, a
+// background job writes its index file (see index.go): a hash table of the
+// streams it holds (which answers exactly whether the segment holds a
+// stream, in one page read), each stream's record offsets and sizes, a
+// sparse position → offset table and a Bloom filter of its streams; then the
+// in-memory index is dropped. The Bloom filters of the newest segments are
+// kept in memory (Options.BloomCache), so a lookup skips most segments
+// without the stream without any read. A reader finds a stream's events by
+// probing the segments newest first, down to the one that holds the first
+// revision it wants; ReadAll reads records one after another (they lie back
+// to back), using the sparse table only to find where to start.
+//
+// Appends need each stream's head (last revision and hash, for the expected
+// revision check and the hash chain). The writer knows the heads of the
+// streams of the active segment exactly, and keeps those of recently sealed
+// segments in a bounded cache (Options.HeadCache). An appender whose stream
+// is in neither looks its head up in the index files itself, before it
+// queues the append, and hands it to the writer as a hint: the writer, which
+// does no disk reads, uses the hint only if it can tell that the stream was
+// not appended to since the lookup (the segments written since are all still
+// in its memory, or its table of recently touched stream slots says so);
+// otherwise the appender looks again. So a cache miss costs its own appender
+// a few page reads (mostly none, thanks to the Bloom filters) and never
+// stalls group commit. Options describes what stays in memory and its
+// limits.
 //
 // # Writing
 //
@@ -26,27 +58,34 @@
 //
 // # Recovery
 //
-// On open the index is loaded from its checkpoint (if valid) and rebuilt from
-// the log after it. A damaged record at the end of the last segment followed
-// only by records of the same group commit is a torn write that was never
-// acknowledged: it is cut off (and the bytes after it zeroed). Damage anywhere
-// else in the part of the log open scans is reported as a *CorruptionError
-// naming the segment file and byte offset, and the store does not open.
-// Records covered by the checkpoint are not rescanned at open; their
-// checksums are verified whenever they are read, and damage there is the same
-// *CorruptionError from the read.
+// On open, each sealed segment's index file is checked (header checksum,
+// and that it matches the segment's last record); a missing or damaged one
+// is rebuilt by scanning its segment, which also verifies every record in
+// it. The active segment's index is loaded from index.ckpt (if it is valid
+// for it) and rebuilt from the log after it; the idempotency window likewise
+// (without a checkpoint, from the log's last records). A damaged record at
+// the end of the last segment followed only by records of the same group
+// commit is a torn write that was never acknowledged: it is cut off (and the
+// bytes after it zeroed). Damage anywhere else in the part of the log open
+// scans is reported as a *CorruptionError naming the segment file and byte
+// offset, and the store does not open. Records that open does not scan (in
+// sealed segments with a valid index file, or covered by the checkpoint)
+// have their checksums verified whenever they are read, and damage there is
+// the same *CorruptionError from the read.
 //
 // # Readers in other processes
 //
 // Open with Options.ReadOnly takes no lock; it reads what the writer has made
 // durable (bounded by the head file while a writer holds the lock) and keeps
-// following the log as it grows.
+// following the log as it grows. It uses the writer's index files and
+// indexes in memory only the segments that have none yet.
 package embedded
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"io"
 	"math"
 	"os"
@@ -64,10 +103,13 @@ import (
 const (
 	defaultSegmentSize   = 64 << 20
 	minSegmentSize       = 64 << 10
+	maxSegmentSize       = 4 << 30
 	defaultMaxEventSize  = 4 << 20
 	defaultMaxAppendSize = 16 << 20
 	defaultMaxBatchBytes = 4 << 20
 	defaultWindow        = 65536
+	defaultHeadCache     = 131072
+	defaultBloomCache    = 64 << 20
 	queueLen             = 4096
 	chunkSize            = 256 << 10
 	smallRead            = 4 << 10
@@ -86,23 +128,40 @@ type Store struct {
 	readOnly    bool
 	now         func() time.Time
 
-	segmentSize     int64
-	maxEventSize    int
-	maxAppendSize   int
-	maxBatchBytes   int
-	windowSize      int
-	checkpointEvery int
+	segmentSize   int64
+	maxEventSize  int
+	maxAppendSize int
+	maxBatchBytes int
+	windowSize    int
+	headCache     int
+	sealEvery     int
+	indexHook     func(stage string)
+	hashName      func(string) uint64 // streamHash, or a test's
+	// touched[slot(stream)] is the position of the latest record appended
+	// to any stream of that slot (writer-owned; see writer.state).
+	touched  []uint64
+	slotSeed maphash.Seed
+	needHead atomic.Int64 // appends sent back for a fresh head lookup (tests)
 
 	lock io.Closer
 	head vfs.File // writer: the durable end, for read-only readers
 
-	// mu guards the published index: streams, all, segs, notify, durable.
+	// mu guards segs, notify, durable, the in-memory indexes (the active
+	// segment's is extended under it) and the writer's head memory (active,
+	// prev, gens, memFrom: changed only by the writer, under mu).
 	mu      sync.RWMutex
-	streams map[string]*streamEntry
-	all     []uint64   // position of every record, in order
 	segs    []*segment // by base
 	notify  chan struct{}
 	durable uint64 // position just after the last durable record
+	// active indexes the last segment (writer). prev indexes the segment
+	// sealed last while its index file is being written. gens are the head
+	// generations of the segments sealed before (newest first), and memFrom
+	// is the base of the oldest segment whose stream heads are in memory.
+	active  *memIndex
+	prev    *memIndex
+	gens    []*headGen
+	memFrom uint64
+	retired []vfs.File // index files replaced by a rebuild, closed at Close
 
 	// lifecycle
 	closeMu    sync.RWMutex // held (R) by appends while queueing and by reads
@@ -115,16 +174,14 @@ type Store struct {
 	w      writer // owned by the writer goroutine
 	window window // idempotency window: recovery, then the writer
 
-	// read-only following of a log written by another process
-	refreshMu sync.Mutex
-	tail      int64 // file offset in the last segment scanned so far
-}
+	cursors cursorCache
+	blooms  bloomCache
 
-// streamEntry is the index of one stream.
-type streamEntry struct {
-	name      string
-	positions []uint64 // position of revision i
-	last      eventstore.Hash
+	// read-only following of a log written by another process
+	refreshMu   sync.Mutex
+	tail        int64      // file offset in the last segment scanned so far; -1: not started
+	unindexed   []*segment // sealed segments indexed in memory, waiting for their index file
+	lastAttempt time.Time  // of attaching their index files
 }
 
 var _ eventstore.Store = (*Store)(nil)
@@ -132,14 +189,17 @@ var _ eventstore.Store = (*Store)(nil)
 // Open opens the store in dir, creating it if needed (unless read-only).
 func Open(dir string, opts Options) (*Store, error) {
 	s := &Store{
-		dir:      dir,
-		logDir:   path.Join(dir, logDir),
-		fs:       opts.FS,
-		readOnly: opts.ReadOnly,
-		now:      opts.Now,
-		streams:  make(map[string]*streamEntry),
-		notify:   make(chan struct{}),
-		closing:  make(chan struct{}),
+		dir:       dir,
+		logDir:    path.Join(dir, logDir),
+		fs:        opts.FS,
+		readOnly:  opts.ReadOnly,
+		now:       opts.Now,
+		notify:    make(chan struct{}),
+		closing:   make(chan struct{}),
+		sealEvery: opts.sealEvery,
+		indexHook: opts.indexHook,
+		hashName:  opts.hashName,
+		tail:      -1,
 	}
 	if s.fs == nil {
 		s.fs = vfs.OS{}
@@ -147,12 +207,15 @@ func Open(dir string, opts Options) (*Store, error) {
 	if s.now == nil {
 		s.now = time.Now
 	}
+	if s.hashName == nil {
+		s.hashName = streamHash[string]
+	}
 	s.segmentSize = opts.SegmentSize
 	if s.segmentSize == 0 {
 		s.segmentSize = defaultSegmentSize
 	}
-	if s.segmentSize < minSegmentSize {
-		return nil, fmt.Errorf("embedded: segment size %d is below the minimum %d", s.segmentSize, minSegmentSize)
+	if s.segmentSize < minSegmentSize || s.segmentSize > maxSegmentSize {
+		return nil, fmt.Errorf("embedded: segment size %d is outside %d..%d", s.segmentSize, minSegmentSize, maxSegmentSize)
 	}
 	quarter := int(s.segmentSize / 4)
 	s.maxAppendSize = cmpOr(opts.MaxAppendSize, defaultMaxAppendSize)
@@ -161,7 +224,13 @@ func Open(dir string, opts Options) (*Store, error) {
 	s.maxEventSize = cmpOr(opts.MaxEventSize, defaultMaxEventSize)
 	s.maxEventSize = min(s.maxEventSize, s.maxAppendSize-recordSize(eventstore.MaxStreamNameLen, 0, 0, 0))
 	s.windowSize = cmpOr(opts.IdempotencyWindow, defaultWindow)
-	s.checkpointEvery = cmpOr(opts.CheckpointEvery, 4)
+	s.headCache = cmpOr(opts.HeadCache, defaultHeadCache)
+	s.blooms.budget = opts.BloomCache
+	if s.blooms.budget == 0 {
+		s.blooms.budget = defaultBloomCache
+	}
+	s.touched = make([]uint64, cmpOr(opts.headSlots, 1<<16))
+	s.slotSeed = maphash.MakeSeed()
 
 	var err error
 	if s.readOnly {
@@ -241,7 +310,7 @@ func (s *Store) lockDir() (io.Closer, error) {
 	}
 }
 
-// removeTemps deletes segment files a crash left half-made.
+// removeTemps deletes segment and index files a crash left half-made.
 func (s *Store) removeTemps() error {
 	names, err := s.fs.ReadDir(s.logDir)
 	if err != nil {
@@ -276,6 +345,10 @@ func (s *Store) segmentBases() ([]uint64, error) {
 	slices.Sort(bases)
 	return bases, nil
 }
+
+// errNeedHead is the writer's answer to an append whose stream head it does
+// not know and whose hint is too old: the appender looks it up again.
+var errNeedHead = errors.New("embedded: stream head unknown")
 
 // Append implements eventstore.Store.
 func (s *Store) Append(ctx context.Context, stream string, expected eventstore.ExpectedRevision, events ...eventstore.EventData) (eventstore.AppendResult, error) {
@@ -314,29 +387,181 @@ func (s *Store) Append(ctx context.Context, stream string, expected eventstore.E
 		}
 	}
 	req := newAppendReq(ctx, stream, expected, evs, generated)
-
-	s.closeMu.RLock()
-	if s.closed {
-		s.closeMu.RUnlock()
-		return eventstore.AppendResult{}, fmt.Errorf("embedded: append to %q: %w", stream, eventstore.ErrClosed)
-	}
-	if errp := s.failed.Load(); errp != nil {
-		s.closeMu.RUnlock()
-		return eventstore.AppendResult{}, *errp
-	}
-	select {
-	case s.reqs <- req:
-	case <-ctx.Done():
-		s.closeMu.RUnlock()
-		return eventstore.AppendResult{}, fmt.Errorf("embedded: append to %q: %w", stream, ctx.Err())
-	}
-	s.closeMu.RUnlock()
-
-	// The writer answers every request it took, even after ctx ends: wait
-	// for it so that a nil error always means durable.
-	resp := <-req.done
+	res, err := s.append(ctx, req)
 	req.release()
-	return resp.res, resp.err
+	return res, err
+}
+
+func (s *Store) append(ctx context.Context, req *appendReq) (eventstore.AppendResult, error) {
+	stream := req.stream
+	for attempt := 0; ; attempt++ {
+		s.closeMu.RLock()
+		if s.closed {
+			s.closeMu.RUnlock()
+			return eventstore.AppendResult{}, fmt.Errorf("embedded: append to %q: %w", stream, eventstore.ErrClosed)
+		}
+		if errp := s.failed.Load(); errp != nil {
+			s.closeMu.RUnlock()
+			return eventstore.AppendResult{}, *errp
+		}
+		if err := s.resolveHead(ctx, req); err != nil {
+			s.closeMu.RUnlock()
+			return eventstore.AppendResult{}, err
+		}
+		select {
+		case s.reqs <- req:
+		case <-ctx.Done():
+			s.closeMu.RUnlock()
+			return eventstore.AppendResult{}, fmt.Errorf("embedded: append to %q: %w", stream, ctx.Err())
+		}
+		s.closeMu.RUnlock()
+
+		// The writer answers every request it took, even after ctx ends: wait
+		// for it so that a nil error always means durable.
+		resp := <-req.done
+		switch {
+		case resp.err == errNeedHead && attempt < 16:
+			s.needHead.Add(1)
+			continue
+		case resp.err == errNeedHead:
+			return eventstore.AppendResult{}, fmt.Errorf("embedded: append to %q: the stream's head kept moving out of memory while the append waited; try again", stream)
+		case resp.lookback:
+			if res, ok, err := s.retryBeyondWindow(ctx, req); err != nil || ok {
+				return res, err
+			}
+		}
+		return resp.res, resp.err
+	}
+}
+
+// headHint is a stream's head as the appender found it before queueing the
+// append (see resolveHead).
+type headHint struct {
+	set     bool
+	asOf    uint64 // base of the active segment when it was looked up
+	durable uint64 // the durable end then: the hint reflects every record before it
+	found   bool   // the stream exists
+	head    head
+}
+
+// resolveHead looks the head of the request's stream up, in memory or else
+// in the index files, and attaches it to the request as a hint for the
+// writer. The caller holds closeMu (R).
+func (s *Store) resolveHead(ctx context.Context, req *appendReq) error {
+	s.mu.RLock()
+	h, found, ok, _ := s.memHead(req.stream)
+	asOf, durable, memFrom, segs := s.active.base, s.durable, s.memFrom, s.segs
+	s.mu.RUnlock()
+	if !ok {
+		var err error
+		if h, found, err = s.diskHead(ctx, req.stream, segs, memFrom); err != nil {
+			return fmt.Errorf("embedded: append to %q: %w", req.stream, err)
+		}
+	}
+	req.hint = headHint{set: true, asOf: asOf, durable: durable, found: found, head: h}
+	return nil
+}
+
+// memHead looks a stream's head up in the writer's memory: the active
+// segment, the segment sealed last, the head generations. ok reports that
+// they cover the stream (found then says whether it exists). e is the
+// stream's entry in the active segment, if any. The caller holds mu, or is
+// the writer.
+func (s *Store) memHead(name string) (h head, found, ok bool, e *memStream) {
+	if e := s.active.streams[name]; e != nil {
+		return e.head(), true, true, e
+	}
+	if s.prev != nil {
+		if e := s.prev.streams[name]; e != nil {
+			return e.head(), true, true, nil
+		}
+	}
+	for _, g := range s.gens {
+		if h, ok := g.heads[name]; ok {
+			return h, true, true, nil
+		}
+	}
+	return head{}, false, false, nil
+}
+
+// diskHead finds a stream's head in the index files of the segments before
+// memFrom, newest first.
+func (s *Store) diskHead(ctx context.Context, name string, segs []*segment, memFrom uint64) (head, bool, error) {
+	hash := s.hashName(name)
+	var res head
+	var found bool
+	err := s.withRepair(func() error {
+		rd := newChunkReader(segs, s.maxAppendSize)
+		var rec parsedRecord
+		for i := len(segs) - 1; i >= 0; i-- {
+			seg := segs[i]
+			if seg.base >= memFrom {
+				continue
+			}
+			if i%64 == 0 {
+				if err := ctx.Err(); err != nil {
+					return err
+				}
+			}
+			parts, err := s.streamParts(seg, name, hash)
+			if err != nil {
+				return err
+			}
+			for j := len(parts) - 1; j >= 0; j-- {
+				p := &parts[j]
+				last := p.first + p.count - 1
+				if p.positions != nil {
+					res, found = head{rev: last, hash: p.last}, true
+					return nil
+				}
+				if ok, err := s.partRecord(rd, p, p.count-1, name, &rec); err != nil || !ok {
+					if err != nil {
+						return err
+					}
+					continue
+				}
+				res, found = head{rev: last, hash: rec.hash}, true
+				return nil
+			}
+		}
+		return nil
+	})
+	return res, found, err
+}
+
+// retryBeyondWindow recognises a retry whose events are no longer in the
+// idempotency window: with an exact expected revision (or NoStream), the
+// events right after it are compared by ID. It runs in the appender, after
+// the writer found the expected revision wrong.
+func (s *Store) retryBeyondWindow(ctx context.Context, r *appendReq) (eventstore.AppendResult, bool, error) {
+	var start uint64
+	if rev, ok := r.expected.Revision(); ok {
+		start = rev + 1
+	} else if !r.expected.IsNoStream() {
+		return eventstore.AppendResult{}, false, nil
+	}
+	s.closeMu.RLock()
+	defer s.closeMu.RUnlock()
+	if s.closed {
+		return eventstore.AppendResult{}, false, nil
+	}
+	evs, err := s.readStream(ctx, r.stream, start, len(r.events))
+	if err != nil {
+		if errors.Is(err, eventstore.ErrStreamNotFound) {
+			err = nil
+		}
+		return eventstore.AppendResult{}, false, err
+	}
+	if len(evs) != len(r.events) {
+		return eventstore.AppendResult{}, false, nil
+	}
+	for i, ev := range r.events {
+		if evs[i].EventID != ev.EventID {
+			return eventstore.AppendResult{}, false, nil
+		}
+	}
+	last := evs[len(evs)-1]
+	return eventstore.AppendResult{Revision: last.Revision, Position: last.Position}, true, nil
 }
 
 // ReadStream implements eventstore.Store.
@@ -345,41 +570,258 @@ func (s *Store) ReadStream(ctx context.Context, stream string, from uint64, max 
 		return nil, fmt.Errorf("embedded: read stream %q: %w", stream, err)
 	}
 	defer s.closeMu.RUnlock()
-	s.mu.RLock()
-	e := s.streams[stream]
-	var positions []uint64
-	if e != nil && from < uint64(len(e.positions)) {
-		positions = e.positions[from:]
-		if max > 0 && len(positions) > max {
-			positions = positions[:max]
+	return s.readStream(ctx, stream, from, max)
+}
+
+// streamPart is a stream's run of events in one segment (consecutive
+// revisions first..first+count-1).
+type streamPart struct {
+	seg          *segment
+	first, count uint64
+	// in-memory index: the events' positions and the last one's hash
+	positions []uint64
+	last      eventstore.Hash
+	// index file: the stream's first entry
+	fi    *fileIndex
+	start uint64
+	// checked: known to be this stream (an index file slot may belong to
+	// another stream with the same hash)
+	checked bool
+}
+
+// streamParts returns the runs of stream name (hash h) in seg: none, one,
+// or (index files only, on a hash collision) several.
+func (s *Store) streamParts(seg *segment, name string, h uint64) ([]streamPart, error) {
+	fi, mem := seg.index()
+	if mem != nil {
+		s.mu.RLock()
+		e := mem.streams[name]
+		var p streamPart
+		if e != nil {
+			n := len(e.positions)
+			p = streamPart{seg: seg, first: e.first, count: uint64(n), positions: e.positions[:n:n], last: e.last, checked: true}
 		}
+		s.mu.RUnlock()
+		if e == nil {
+			return nil, nil
+		}
+		return []streamPart{p}, nil
 	}
-	segs := s.segs
-	s.mu.RUnlock()
-	if e == nil {
-		return nil, fmt.Errorf("embedded: read stream %q: %w", stream, eventstore.ErrStreamNotFound)
+	if fi == nil {
+		return nil, nil
 	}
-	out := make([]eventstore.RecordedEvent, 0, len(positions))
-	rd := newChunkReader(segs, s.maxAppendSize)
-	var rec parsedRecord
-	for i, pos := range positions {
-		if i%256 == 0 {
-			if err := ctx.Err(); err != nil {
-				return nil, fmt.Errorf("embedded: read stream %q: %w", stream, err)
-			}
+	if maybe, err := s.mayHold(fi, h); err != nil || !maybe {
+		return nil, err
+	}
+	slots, err := fi.lookup(h)
+	if err != nil || len(slots) == 0 {
+		return nil, err
+	}
+	parts := make([]streamPart, len(slots))
+	for i, sl := range slots {
+		parts[i] = streamPart{seg: seg, first: sl.first, count: sl.count, fi: fi, start: sl.start}
+	}
+	return parts, nil
+}
+
+// partRecord reads the i-th record of an index file part into rec and
+// reports whether it belongs to stream name (and if so, marks the part
+// checked). A record that is not where the index says is index damage.
+func (s *Store) partRecord(rd *chunkReader, p *streamPart, i uint64, name string, rec *parsedRecord) (bool, error) {
+	ents, err := p.fi.entries(p.start+i, 1, nil)
+	if err != nil {
+		return false, err
+	}
+	pos := p.seg.base + uint64(ents[0].off)
+	if err := rd.read(pos, pos+uint64(ents[0].size), rec); err != nil {
+		return false, err
+	}
+	if rec.size != ents[0].size {
+		return false, &indexDamagedError{p.fi, p.fi.entriesPage, "entry size does not match its record"}
+	}
+	if string(rec.stream) != name {
+		return false, nil
+	}
+	if rec.revision != p.first+i {
+		return false, &indexDamagedError{p.fi, p.fi.tablePage, "slot revision does not match its record"}
+	}
+	p.checked = true
+	return true, nil
+}
+
+// errOtherStream: a part read as the stream's belongs to another stream with
+// the same hash; the read starts again checking every part first.
+var errOtherStream = errors.New("embedded: stream hash collision")
+
+func (s *Store) readStream(ctx context.Context, name string, from uint64, max int) ([]eventstore.RecordedEvent, error) {
+	var out []eventstore.RecordedEvent
+	err := s.withRepair(func() error {
+		var err error
+		out, err = s.readStreamOnce(ctx, name, from, max, false)
+		if errors.Is(err, errOtherStream) {
+			out, err = s.readStreamOnce(ctx, name, from, max, true)
 		}
-		// Read ahead only as far as the stream's next events: a stream's
-		// events may be spread over the whole log.
-		until := pos + 1
-		if j := min(i+32, len(positions)-1); j > i {
-			until = positions[j]
-		}
-		if err := rd.read(pos, until, &rec); err != nil {
+		return err
+	})
+	if err != nil {
+		var ce *CorruptionError
+		if errors.As(err, &ce) || errors.Is(err, eventstore.ErrStreamNotFound) {
 			return nil, err
 		}
-		out = append(out, rd.event(&rec))
+		return nil, fmt.Errorf("embedded: read stream %q: %w", name, err)
 	}
 	return out, nil
+}
+
+// recRef is a record to read: its position, and its framed size if known.
+type recRef struct {
+	pos  uint64
+	size int
+}
+
+// end is where the record ends, or just after its position if its size is
+// not known.
+func (r recRef) end() uint64 { return r.pos + uint64(max(r.size, 1)) }
+
+// readStreamOnce probes the segments newest first for the stream's runs,
+// down to the one holding revision from, then reads the wanted events
+// oldest first. Carefully, it checks every index file part's stream name
+// before it uses the part; otherwise only parts it will not read.
+func (s *Store) readStreamOnce(ctx context.Context, name string, from uint64, count int, careful bool) ([]eventstore.RecordedEvent, error) {
+	s.mu.RLock()
+	segs := s.segs
+	s.mu.RUnlock()
+	hash := s.hashName(name)
+	rd := newChunkReader(segs, s.maxAppendSize)
+	var rec parsedRecord
+	var parts []streamPart
+	for i := len(segs) - 1; i >= 0; i-- {
+		if i%64 == 0 {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+		}
+		ps, err := s.streamParts(segs[i], name, hash)
+		if err != nil {
+			return nil, err
+		}
+		stop := false
+		for j := range ps {
+			p := &ps[j]
+			if !p.checked && (careful || p.first+p.count <= from) {
+				ok, err := s.partRecord(rd, p, 0, name, &rec)
+				if err != nil {
+					return nil, err
+				}
+				if !ok {
+					continue
+				}
+			}
+			parts = append(parts, *p)
+			stop = stop || p.first <= from
+		}
+		if stop {
+			break
+		}
+	}
+	if len(parts) == 0 {
+		return nil, fmt.Errorf("embedded: read stream %q: %w", name, eventstore.ErrStreamNotFound)
+	}
+	slices.Reverse(parts)
+	limit := uint64(math.MaxUint64)
+	if count > 0 && from <= math.MaxUint64-uint64(count) {
+		limit = from + uint64(count)
+	}
+	var out []eventstore.RecordedEvent
+	var refs []recRef
+	var ents []idxEntry
+	for pi := range parts {
+		p := &parts[pi]
+		lo, hi := max(from, p.first), min(p.first+p.count, limit)
+		if lo >= hi {
+			continue
+		}
+		refs = refs[:0]
+		if p.positions != nil {
+			for _, pos := range p.positions[lo-p.first : hi-p.first] {
+				refs = append(refs, recRef{pos: pos})
+			}
+		} else {
+			var err error
+			if ents, err = p.fi.entries(p.start+lo-p.first, hi-lo, ents[:0]); err != nil {
+				return nil, err
+			}
+			for _, e := range ents {
+				refs = append(refs, recRef{pos: p.seg.base + uint64(e.off), size: e.size})
+			}
+		}
+		for k, ref := range refs {
+			if len(out)%256 == 0 {
+				if err := ctx.Err(); err != nil {
+					return nil, err
+				}
+			}
+			// Read ahead only over the stream's next events that lie
+			// close by: a stream's events may be spread over the whole log.
+			until := ref.end()
+			for j := k + 1; j < len(refs) && j <= k+32 && refs[j].pos < until+smallRead; j++ {
+				until = refs[j].end()
+			}
+			if err := rd.read(ref.pos, until, &rec); err != nil {
+				return nil, err
+			}
+			if string(rec.stream) != name || rec.revision != lo+uint64(k) || (ref.size > 0 && rec.size != ref.size) {
+				switch {
+				case p.fi == nil:
+					return nil, &CorruptionError{Segment: p.seg.name, Offset: int64(ref.pos - p.seg.base), Reason: "indexed record belongs to another stream or revision"}
+				case !careful && string(rec.stream) != name:
+					return nil, errOtherStream
+				}
+				return nil, &indexDamagedError{p.fi, p.fi.entriesPage, "entry does not match its record"}
+			}
+			p.checked = true
+			out = append(out, rd.event(&rec))
+		}
+	}
+	if len(out) == 0 {
+		// Nothing in range: the stream exists if one of its parts is it.
+		for pi := range parts {
+			p := &parts[pi]
+			if p.checked {
+				return out, nil
+			}
+			ok, err := s.partRecord(rd, p, 0, name, &rec)
+			if err != nil {
+				return nil, err
+			}
+			if ok {
+				return out, nil
+			}
+		}
+		return nil, fmt.Errorf("embedded: read stream %q: %w", name, eventstore.ErrStreamNotFound)
+	}
+	return out, nil
+}
+
+// withRepair runs fn, and when it meets a damaged index file, rebuilds the
+// file from its segment and runs fn again, as long as each run meets
+// another damaged file.
+func (s *Store) withRepair(fn func() error) error {
+	var repaired map[*fileIndex]bool
+	for {
+		err := fn()
+		var de *indexDamagedError
+		if !errors.As(err, &de) || repaired[de.fi] {
+			return err
+		}
+		if rerr := s.repairIndex(de.fi); rerr != nil {
+			return rerr
+		}
+		if repaired == nil {
+			repaired = make(map[*fileIndex]bool)
+		}
+		repaired[de.fi] = true
+	}
 }
 
 // beginRead checks the context and the store's state and, on success, holds
@@ -411,41 +853,58 @@ func (s *Store) ReadAll(ctx context.Context, from eventstore.Position, max int, 
 	if max <= 0 {
 		max = defaultPageSize
 	}
-	return s.readAll(ctx, from, max, maxScanPerPage, filter)
+	page, _, err := s.readAll(ctx, from, 0, max, maxScanPerPage, filter)
+	return page, err
 }
 
 // readAll scans at most maxScan records after from and returns at most max
-// matching events. The caller holds closeMu (R).
-func (s *Store) readAll(ctx context.Context, from eventstore.Position, max, maxScan int, filter eventstore.Filter) (eventstore.Page, error) {
+// matching events, and the position where the next record after the page
+// is (or will be written): a cursor for the next page. next, when not zero,
+// is that cursor from the previous page (from its Checkpoint). Records are
+// read one after another: in a segment they lie back to back, and a sealed
+// segment's data ends where the next segment begins. The caller holds
+// closeMu (R).
+func (s *Store) readAll(ctx context.Context, from eventstore.Position, next uint64, max, maxScan int, filter eventstore.Filter) (eventstore.Page, uint64, error) {
 	s.mu.RLock()
-	all := s.all
 	segs := s.segs
+	durable := s.durable
 	s.mu.RUnlock()
-	i := sort.Search(len(all), func(i int) bool { return all[i] > from.Commit })
-	todo := all[i:]
-	if len(todo) > maxScan {
-		todo = todo[:maxScan]
-	}
 	page := eventstore.Page{Checkpoint: from}
-	if len(todo) == 0 {
+	if len(segs) == 0 {
 		page.AtEnd = true
-		return page, nil
+		return page, 0, nil
 	}
 	rd := newChunkReader(segs, s.maxAppendSize)
+	pos := next
+	if pos == 0 {
+		var ok bool
+		if pos, ok = s.cursors.get(from.Commit); !ok {
+			var err error
+			if pos, err = s.seekAfter(rd, from.Commit, durable); err != nil {
+				return eventstore.Page{}, 0, err
+			}
+		}
+	}
 	var rec parsedRecord
 	empty := filter.IsEmpty()
-	scanned := 0
-	for _, pos := range todo {
+	if empty && pos < durable {
+		page.Events = make([]eventstore.RecordedEvent, 0, min(max, maxScan, 4096))
+	}
+	for scanned := 0; scanned < maxScan; scanned++ {
+		pos = rd.firstFrom(pos)
+		if pos >= durable {
+			break
+		}
 		if scanned%1024 == 0 {
 			if err := ctx.Err(); err != nil {
-				return eventstore.Page{}, fmt.Errorf("embedded: read all: %w", err)
+				return eventstore.Page{}, 0, fmt.Errorf("embedded: read all: %w", err)
 			}
 		}
 		if err := rd.read(pos, 0, &rec); err != nil {
-			return eventstore.Page{}, err
+			return eventstore.Page{}, 0, err
 		}
-		scanned++
 		page.Checkpoint = eventstore.Position{Commit: pos, Prepare: pos}
+		pos += uint64(rec.size)
 		if empty || (matchBytes(filter.StreamPrefixes, rec.stream) && matchBytes(filter.EventTypePrefixes, rec.typ)) {
 			page.Events = append(page.Events, rd.event(&rec))
 			if len(page.Events) == max {
@@ -453,8 +912,102 @@ func (s *Store) readAll(ctx context.Context, from eventstore.Position, max, maxS
 			}
 		}
 	}
-	page.AtEnd = i+scanned == len(all)
-	return page, nil
+	pos = rd.firstFrom(pos)
+	page.AtEnd = pos >= durable
+	if page.Checkpoint != from {
+		s.cursors.put(page.Checkpoint.Commit, pos)
+	}
+	return page, pos, nil
+}
+
+// seekAfter returns the position of the first record after position from
+// (or where it will be written).
+func (s *Store) seekAfter(rd *chunkReader, from, durable uint64) (uint64, error) {
+	segs := rd.segs
+	if first := segs[0].base + segHeaderSize; from < first {
+		return first, nil
+	}
+	if from >= durable {
+		return durable, nil
+	}
+	i := sort.Search(len(segs), func(i int) bool { return segs[i].base > from }) - 1
+	seg := segs[i]
+	end := durable
+	if i+1 < len(segs) {
+		end = segs[i+1].base
+	}
+	if from < seg.base+segHeaderSize {
+		return seg.base + segHeaderSize, nil
+	}
+	var pos uint64
+	err := s.withRepair(func() error {
+		fi, mem := seg.index()
+		switch {
+		case mem != nil:
+			s.mu.RLock()
+			all := mem.all
+			s.mu.RUnlock()
+			j, found := slices.BinarySearch(all, from)
+			if found {
+				j++
+			}
+			pos = end
+			if j < len(all) {
+				pos = all[j]
+			}
+			return nil
+		case fi != nil:
+			sp, err := fi.sparseFind(from, false)
+			if err != nil {
+				return err
+			}
+			var rec parsedRecord
+			for pos = seg.base + uint64(sp.off); pos <= from && pos < end; pos += uint64(rec.size) {
+				if err := rd.read(pos, 0, &rec); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+		pos = end
+		return nil
+	})
+	return pos, err
+}
+
+// cursorCache remembers where the record after a page's checkpoint is, so
+// that reading the next page does not have to look it up.
+type cursorCache struct {
+	mu          sync.Mutex
+	after, next [64]uint64
+	i           int
+}
+
+func (c *cursorCache) get(after uint64) (uint64, bool) {
+	if after == 0 {
+		return 0, false
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for i, a := range c.after {
+		if a == after {
+			return c.next[i], true
+		}
+	}
+	return 0, false
+}
+
+func (c *cursorCache) put(after, next uint64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for i, a := range c.after {
+		if a == after {
+			c.next[i] = next
+			return
+		}
+	}
+	c.after[c.i], c.next[c.i] = after, next
+	c.i = (c.i + 1) % len(c.after)
 }
 
 func matchBytes(prefixes []string, b []byte) bool {
@@ -499,8 +1052,14 @@ func (s *Store) closeFiles() error {
 	s.mu.Lock()
 	for _, seg := range s.segs {
 		errs = append(errs, seg.f.Close())
+		if fi := seg.fidx.Load(); fi != nil {
+			errs = append(errs, fi.f.Close())
+		}
 	}
-	s.segs = nil
+	for _, f := range s.retired {
+		errs = append(errs, f.Close())
+	}
+	s.segs, s.retired = nil, nil
 	s.mu.Unlock()
 	if s.head != nil {
 		errs = append(errs, s.head.Close())
@@ -522,11 +1081,21 @@ type Stats struct {
 	Segments int
 }
 
-// Stats returns the store's current size.
+// Stats returns the store's current size (from the segments' indexes).
 func (s *Store) Stats() Stats {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	return Stats{Events: len(s.all), Streams: len(s.streams), Segments: len(s.segs)}
+	st := Stats{Segments: len(s.segs)}
+	for _, seg := range s.segs {
+		if fi, mem := seg.index(); fi != nil {
+			st.Events += int(fi.records)
+			st.Streams += int(fi.created)
+		} else if mem != nil {
+			st.Events += len(mem.all)
+			st.Streams += mem.created
+		}
+	}
+	return st
 }
 
 // chunkReader reads records by position through a buffer of consecutive
@@ -536,8 +1105,9 @@ func (s *Store) Stats() Stats {
 type chunkReader struct {
 	segs    []*segment
 	maxBody int
-	seg     *segment
-	segEnd  uint64 // base of the segment after seg
+	at      *segment // the segment segmentFor found last
+	atEnd   uint64   // base of the segment after it
+	seg     *segment // the segment buf holds bytes of
 	buf     []byte
 	bufOff  int64
 	handed  bool
@@ -549,18 +1119,27 @@ func newChunkReader(segs []*segment, maxAppend int) *chunkReader {
 }
 
 func (c *chunkReader) segmentFor(pos uint64) *segment {
-	if c.seg != nil && pos >= c.seg.base && pos < c.segEnd {
-		return c.seg
+	if c.at != nil && pos >= c.at.base && pos < c.atEnd {
+		return c.at
 	}
 	i := sort.Search(len(c.segs), func(i int) bool { return c.segs[i].base > pos })
 	if i == 0 {
 		return nil
 	}
-	c.segEnd = maxPos
+	c.at, c.atEnd = c.segs[i-1], maxPos
 	if i < len(c.segs) {
-		c.segEnd = c.segs[i].base
+		c.atEnd = c.segs[i].base
 	}
-	return c.segs[i-1]
+	return c.at
+}
+
+// firstFrom returns pos, or the first record place of its segment when pos
+// falls in the segment's header (where the previous segment's data ended).
+func (c *chunkReader) firstFrom(pos uint64) uint64 {
+	if seg := c.segmentFor(pos); seg != nil && pos < seg.base+segHeaderSize {
+		return seg.base + segHeaderSize
+	}
+	return pos
 }
 
 func (c *chunkReader) load(seg *segment, off int64, n int) error {
@@ -579,9 +1158,9 @@ func (c *chunkReader) load(seg *segment, off int64, n int) error {
 }
 
 // read decodes the record at pos, which the index says exists. until is how
-// far reading ahead is useful: the position of a later record the caller
-// will ask for next (a stream read), or 0 for a sequential scan (a whole
-// chunk).
+// far reading is useful: 0 for a sequential scan (a whole chunk), else the
+// end of the record, or of a later record the caller will ask for next (a
+// stream read; a small read if it is less than a record header away).
 func (c *chunkReader) read(pos, until uint64, r *parsedRecord) error {
 	seg := c.segmentFor(pos)
 	if seg == nil {
@@ -589,15 +1168,19 @@ func (c *chunkReader) read(pos, until uint64, r *parsedRecord) error {
 	}
 	off := int64(pos - seg.base)
 	ahead := chunkSize
-	if until > pos {
-		ahead = int(min(uint64(chunkSize), until-pos+smallRead))
-	} else if until != 0 {
+	switch {
+	case until >= pos+headerSize+recordFixed:
+		ahead = int(min(uint64(chunkSize), until-pos))
+	case until != 0:
 		ahead = smallRead
 	}
 	if seg != c.seg || off < c.bufOff || off+headerSize+recordFixed > c.bufOff+int64(len(c.buf)) {
 		if err := c.load(seg, off, ahead); err != nil {
 			return err
 		}
+	}
+	if off+headerSize+recordFixed > c.bufOff+int64(len(c.buf)) {
+		return &CorruptionError{Segment: seg.name, Offset: off, Reason: "indexed record runs past the end of the file"}
 	}
 	size, err := frameSize(c.buf[off-c.bufOff:], c.maxBody)
 	if err != nil {

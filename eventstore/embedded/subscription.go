@@ -20,6 +20,7 @@ type subscription struct {
 	cancel   context.CancelFunc
 	filter   eventstore.Filter
 	pos      eventstore.Position // scanned up to
+	next     uint64              // where the record after pos is (0: unknown)
 	buf      []eventstore.Message
 	head     int
 	caughtUp bool
@@ -109,7 +110,7 @@ func (sub *subscription) fill() (bool, error) {
 	if err := s.beginRead(sub.ctx); err != nil {
 		return false, fmt.Errorf("embedded: subscription: %w", err)
 	}
-	page, err := s.readAll(sub.ctx, sub.pos, subscriptionPage, maxScanPerPage, sub.filter)
+	page, next, err := s.readAll(sub.ctx, sub.pos, sub.next, subscriptionPage, maxScanPerPage, sub.filter)
 	s.closeMu.RUnlock()
 	if err != nil {
 		return false, err
@@ -126,7 +127,7 @@ func (sub *subscription) fill() (bool, error) {
 	if !sub.filter.IsEmpty() && last.Less(page.Checkpoint) {
 		sub.buf = append(sub.buf, eventstore.Message{Kind: eventstore.Checkpoint, Position: page.Checkpoint})
 	}
-	sub.pos = page.Checkpoint
+	sub.pos, sub.next = page.Checkpoint, next
 	if page.AtEnd && !sub.caughtUp {
 		sub.caughtUp = true
 		sub.buf = append(sub.buf, eventstore.Message{Kind: eventstore.CaughtUp, Position: page.Checkpoint})

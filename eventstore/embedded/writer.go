@@ -29,6 +29,7 @@ type appendReq struct {
 	contents  []byte // their content hash states, back to back
 	prepared  []preparedEvent
 	hasher    eventstore.ChainHasher
+	hint      headHint // the stream's head as the appender found it
 	done      chan appendResp
 }
 
@@ -41,6 +42,10 @@ type preparedEvent struct {
 type appendResp struct {
 	res eventstore.AppendResult
 	err error
+	// lookback: the expected revision was wrong, but the append may be a
+	// retry beyond the idempotency window; the appender checks (see
+	// Store.retryBeyondWindow).
+	lookback bool
 }
 
 var reqPool = sync.Pool{New: func() any { return &appendReq{done: make(chan appendResp, 1)} }}
@@ -61,7 +66,7 @@ func newAppendReq(ctx context.Context, stream string, expected eventstore.Expect
 
 // release returns r to the pool once its appender has the answer.
 func (r *appendReq) release() {
-	r.ctx, r.events, r.generated = nil, nil, nil
+	r.ctx, r.events, r.generated, r.hint = nil, nil, nil, headHint{}
 	if cap(r.records) > 1<<20 {
 		r.records, r.contents, r.prepared = nil, nil, nil // do not keep a large append's buffers
 	}
@@ -70,10 +75,11 @@ func (r *appendReq) release() {
 
 // pendingStream is a stream's state as the batch being built leaves it.
 type pendingStream struct {
-	entry     *streamEntry // nil for a stream this batch creates
+	entry     *memStream // its entry in the active segment; nil if it has none yet
 	name      string
 	rev       int64 // last revision, -1 for none
 	last      eventstore.Hash
+	first     uint64   // revision of the first event this batch adds
 	positions []uint64 // positions this batch adds
 }
 
@@ -109,9 +115,9 @@ type writer struct {
 	// head file: last durable end written and when
 	headPos  uint64
 	headTime time.Time
-	// background index checkpoints
-	seals    int
-	ckptDone chan struct{} // closed when the last one finished
+	// job writes the index file of the segment sealed last (nil: none is
+	// being written)
+	job *indexJob
 	// spare receives the next segment's file, prepared in the background
 	spare chan spareSegment
 }
@@ -122,8 +128,6 @@ func (w *writer) init(s *Store) {
 	w.off = int64(s.durable - w.seg.base)
 	w.pending = make(map[string]*pendingStream)
 	w.syncTime = 100 * time.Microsecond
-	w.ckptDone = make(chan struct{})
-	close(w.ckptDone)
 	w.prepareSpare()
 }
 
@@ -145,7 +149,9 @@ func (s *Store) runWriter() {
 	// closed only when no Append is sending).
 	w.writeHead(true)
 	w.dropSpare()
-	<-w.ckptDone
+	if err := w.finishJob(true); err != nil {
+		w.fail(err)
+	}
 }
 
 // next waits for the first request of a group. An appender just
@@ -174,6 +180,9 @@ func (w *writer) next() (*appendReq, bool) {
 // lets them share the next fsync instead of alternating between a small and
 // a large group. It returns false when the queue is closed.
 func (w *writer) group(first *appendReq) bool {
+	if err := w.finishJob(false); err != nil {
+		w.fail(err)
+	}
 	w.created = w.s.now().UnixNano()
 	n, bytes := 1, len(first.records)
 	w.handle(first)
@@ -210,16 +219,36 @@ func (w *writer) respond(r *appendReq, res eventstore.AppendResult, err error) {
 	w.replies = append(w.replies, reply{req: r, resp: appendResp{res: res, err: err}})
 }
 
-func (w *writer) state(stream string) *pendingStream {
+// state returns the stream's state for the batch being built: from the
+// batch, else from the writer's memory (exact), else from the appender's
+// hint if it is still good. The hint reflects every record before the
+// durable end when the appender looked; it is good if no append to the
+// stream can have happened since, as far as the writer can tell: when the
+// segment that was active then is still covered by memory (an append since
+// would be in memory), or when no record of a stream of the stream's slot
+// in the touched table was appended since. Otherwise state returns nil: the
+// appender must look again. No disk reads here.
+func (w *writer) state(r *appendReq) *pendingStream {
+	stream := r.stream
 	if p := w.pending[stream]; p != nil {
 		return p
 	}
+	s := w.s // only the writer changes the head memory: no lock needed to read it
 	p := &pendingStream{name: stream, rev: -1}
-	if e := w.s.streams[stream]; e != nil { // only the writer mutates the index
-		p.entry, p.name = e, e.name
-		p.rev = int64(len(e.positions)) - 1
-		p.last = e.last
+	h, found, ok, e := s.memHead(stream)
+	if !ok {
+		if !r.hint.set || (r.hint.asOf < s.memFrom && s.touched[s.slot(stream)] >= r.hint.durable) {
+			return nil
+		}
+		h, found = r.hint.head, r.hint.found
 	}
+	if e != nil {
+		p.entry, p.name = e, e.name
+	}
+	if found {
+		p.rev, p.last = int64(h.rev), h.hash
+	}
+	p.first = uint64(p.rev + 1)
 	w.pending[stream] = p
 	w.order = append(w.order, p)
 	return p
@@ -257,23 +286,30 @@ func (w *writer) handle(r *appendReq) {
 		w.respond(r, eventstore.AppendResult{}, &eventstore.PartialDuplicateError{Stream: r.stream, Duplicates: dups, Total: len(r.events)})
 		return
 	}
-	p := w.state(r.stream)
-	if actual := p.actual(); !r.expected.Allows(actual) {
-		if res, ok, err := w.retryBeyondWindow(p, r); err != nil || ok {
-			w.respond(r, res, err)
-			return
-		}
-		w.respond(r, eventstore.AppendResult{}, &eventstore.WrongExpectedVersionError{Stream: r.stream, Expected: r.expected, Actual: actual})
+	p := w.state(r)
+	if p == nil {
+		w.respond(r, eventstore.AppendResult{}, errNeedHead)
 		return
 	}
-	if w.off+int64(len(w.buf)+len(r.records)) > s.segmentSize {
+	if actual := p.actual(); !r.expected.Allows(actual) {
+		_, exact := r.expected.Revision()
+		lookback := (exact || r.expected.IsNoStream()) && p.rev >= 0
+		w.replies = append(w.replies, reply{req: r, resp: appendResp{lookback: lookback,
+			err: &eventstore.WrongExpectedVersionError{Stream: r.stream, Expected: r.expected, Actual: actual}}})
+		return
+	}
+	if w.off+int64(len(w.buf)+len(r.records)) > s.segmentSize ||
+		(s.sealEvery > 0 && len(s.active.all)+len(w.flushPos) >= s.sealEvery) {
 		w.flush()
 		if err := w.rotate(); err != nil {
 			w.fail(err)
 			w.respond(r, eventstore.AppendResult{}, *s.failed.Load())
 			return
 		}
-		p = w.state(r.stream)
+		if p = w.state(r); p == nil {
+			w.respond(r, eventstore.AppendResult{}, errNeedHead)
+			return
+		}
 	}
 	var res eventstore.AppendResult
 	for i, ev := range r.events {
@@ -302,34 +338,8 @@ func (w *writer) handle(r *appendReq) {
 		}
 		res = eventstore.AppendResult{Revision: uint64(p.rev), Position: pos(position)}
 	}
+	s.touched[s.slot(p.name)] = res.Position.Commit
 	w.respond(r, res, nil)
-}
-
-// retryBeyondWindow recognises a retry whose events are no longer in the
-// idempotency window: with an exact expected revision (or NoStream), the
-// events right after it are compared by ID.
-func (w *writer) retryBeyondWindow(p *pendingStream, r *appendReq) (eventstore.AppendResult, bool, error) {
-	var start uint64
-	if rev, ok := r.expected.Revision(); ok {
-		start = rev + 1
-	} else if !r.expected.IsNoStream() {
-		return eventstore.AppendResult{}, false, nil
-	}
-	if p.entry == nil || start+uint64(len(r.events)) > uint64(len(p.entry.positions)) {
-		return eventstore.AppendResult{}, false, nil
-	}
-	rd := newChunkReader(w.s.segs, w.s.maxAppendSize)
-	var rec parsedRecord
-	for i, ev := range r.events {
-		if err := rd.read(p.entry.positions[start+uint64(i)], 1, &rec); err != nil {
-			return eventstore.AppendResult{}, false, err
-		}
-		if rec.id != ev.EventID {
-			return eventstore.AppendResult{}, false, nil
-		}
-	}
-	lastRev := start + uint64(len(r.events)) - 1
-	return eventstore.AppendResult{Revision: lastRev, Position: pos(p.entry.positions[lastRev])}, true, nil
 }
 
 // flush writes and syncs the records built so far, publishes them and
@@ -376,19 +386,23 @@ func (w *writer) flush() {
 func (w *writer) publish() {
 	s := w.s
 	s.mu.Lock()
+	a := s.active
 	for _, p := range w.order {
 		if len(p.positions) == 0 {
 			continue
 		}
 		e := p.entry
 		if e == nil {
-			e = &streamEntry{name: p.name}
-			s.streams[p.name] = e
+			e = &memStream{name: p.name, first: p.first}
+			a.streams[p.name] = e
 		}
 		e.positions = append(e.positions, p.positions...)
 		e.last = p.last
+		if p.first == 0 {
+			a.created++
+		}
 	}
-	s.all = append(s.all, w.flushPos...)
+	a.all = append(a.all, w.flushPos...)
 	s.durable = w.seg.base + uint64(w.off)
 	close(s.notify)
 	s.notify = make(chan struct{})
@@ -433,11 +447,16 @@ func (w *writer) dropSpare() {
 }
 
 // rotate seals the active segment and starts the next one at the position
-// right after its last record.
+// right after its last record. The sealed segment's index stays in memory
+// (prev) while a background job writes its index file; the job of the
+// segment sealed before must be done first, so at most one is pending.
 func (w *writer) rotate() error {
 	s := w.s
 	if s.failed.Load() != nil {
 		return *s.failed.Load()
+	}
+	if err := w.finishJob(true); err != nil {
+		return err
 	}
 	next := w.seg.base + uint64(w.off)
 	spare := <-w.spare // prepared in the background since the last rotation
@@ -449,35 +468,74 @@ func (w *writer) rotate() error {
 	if err != nil {
 		return fmt.Errorf("embedded: seal segment %s: %w", w.seg.name, err)
 	}
+	sealed, active := w.seg, newMemIndex(seg.base)
+	seg.mem.Store(active)
 	s.mu.Lock()
 	s.segs = append(s.segs, seg)
+	s.prev, s.active = s.active, active
 	s.durable = next + segHeaderSize
 	s.mu.Unlock()
 	w.seg, w.off = seg, segHeaderSize
-	w.checkpoint()
+	w.startJob(sealed, s.prev, int64(next-sealed.base))
 	return nil
 }
 
-// checkpoint writes an index checkpoint in the background every
-// Options.CheckpointEvery seals, one at a time. It only shortens the next open, so a
-// failure is not fatal (the next one replaces it).
-func (w *writer) checkpoint() {
-	w.seals++
-	if w.seals%w.s.checkpointEvery != 0 {
-		return
-	}
-	select {
-	case <-w.ckptDone:
-	default:
-		return // the previous one is still being written
-	}
-	snap := w.s.snapshot()
-	done := make(chan struct{})
-	w.ckptDone = done
+// indexJob writes the index file of a sealed segment and prepares the head
+// generations that will replace its in-memory index.
+type indexJob struct {
+	seg  *segment
+	mem  *memIndex
+	done chan struct{}
+	// results, valid after done
+	fi   *fileIndex
+	gens []*headGen
+	err  error
+}
+
+func (w *writer) startJob(seg *segment, mem *memIndex, dataEnd int64) {
+	s := w.s
+	j := &indexJob{seg: seg, mem: mem, done: make(chan struct{})}
+	gens := s.gens // only the writer changes them, and not while a job runs
+	w.job = j
 	go func() {
-		defer close(done)
-		_ = w.s.writeCheckpoint(snap)
+		defer close(j.done)
+		if j.fi, j.err = s.writeIndex(seg, mem, dataEnd); j.err == nil {
+			j.gens = newHeadGens(mem, gens, s.headCache)
+			_ = s.blooms.load(j.fi) // the newest segment's filter; a failure shows when it is used
+		}
 	}()
+}
+
+// finishJob installs the result of the index job, if there is one and it is
+// done (or, with wait, once it is): the segment switches to its index file,
+// its in-memory index is dropped, and its heads join the head cache.
+func (w *writer) finishJob(wait bool) error {
+	j := w.job
+	if j == nil {
+		return nil
+	}
+	if wait {
+		<-j.done
+	} else {
+		select {
+		case <-j.done:
+		default:
+			return nil
+		}
+	}
+	w.job = nil
+	if j.err != nil {
+		return fmt.Errorf("embedded: write the index of %s: %w", j.seg.name, j.err)
+	}
+	s := w.s
+	j.seg.fidx.Store(j.fi)
+	s.mu.Lock()
+	j.seg.mem.Store(nil)
+	s.prev = nil
+	s.gens = j.gens
+	s.memFrom = j.gens[len(j.gens)-1].from
+	s.mu.Unlock()
+	return nil
 }
 
 // fail puts the store in the failed state: after a failed write or fsync
