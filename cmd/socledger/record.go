@@ -812,13 +812,25 @@ var lineTypes = map[string]func() factLine{
 	"ReclassifiedNonMajorDORA":     func() factLine { return &reclassifiedDORALine{} },
 	"RecurringIncidentsAggregated": func() factLine { return &recurringLine{} },
 	"PersonalDataBreachAssessed":   func() factLine { return &breachLine{} },
-	"RegularActivitiesRecovered":   func() factLine { return &recoveredLine{} },
-	"RootCauseAnalysisCompleted":   func() factLine { return &rcaLine{} },
-	"HandlingCompleted":            func() factLine { return &handlingLine{} },
-	"AuthorityRequestReceived":     func() factLine { return &requestLine{} },
-	"NotificationSubmitted":        func() factLine { return &submittedLine{} },
-	"DelayNotified":                func() factLine { return &delayLine{} },
-	"TimestampCorrected":           func() factLine { return &correctionLine{} },
+	"RegularActivitiesRecovered": func() factLine {
+		return &atLine{command: func(m domain.Meta, id string, at time.Time) incident.Command {
+			return incident.RecordRecovery{Meta: m, IncidentID: id, At: at}
+		}}
+	},
+	"RootCauseAnalysisCompleted": func() factLine {
+		return &atLine{command: func(m domain.Meta, id string, at time.Time) incident.Command {
+			return incident.CompleteRootCauseAnalysis{Meta: m, IncidentID: id, At: at}
+		}}
+	},
+	"HandlingCompleted": func() factLine {
+		return &atLine{command: func(m domain.Meta, id string, at time.Time) incident.Command {
+			return incident.CompleteHandling{Meta: m, IncidentID: id, At: at}
+		}}
+	},
+	"AuthorityRequestReceived": func() factLine { return &requestLine{} },
+	"NotificationSubmitted":    func() factLine { return &submittedLine{} },
+	"DelayNotified":            func() factLine { return &delayLine{} },
+	"TimestampCorrected":       func() factLine { return &correctionLine{} },
 }
 
 // lineTypeNames returns the line type names, sorted.
@@ -1037,38 +1049,17 @@ func (l *breachLine) build(m domain.Meta, _ map[string]bool, f *fact, _ *filePar
 	return nil
 }
 
-type recoveredLine struct {
+// atLine is a fact that is only a time: regular activities recovered, root
+// cause analysis completed, handling completed. command builds its command.
+type atLine struct {
 	incidentHead
-	At time.Time `json:"at"`
+	At      time.Time `json:"at"`
+	command func(m domain.Meta, incidentID string, at time.Time) incident.Command
 }
 
-func (l *recoveredLine) build(m domain.Meta, _ map[string]bool, f *fact, _ *fileParser) error {
+func (l *atLine) build(m domain.Meta, _ map[string]bool, f *fact, _ *fileParser) error {
 	m.At = l.At
-	f.icmd = incident.RecordRecovery{Meta: m, IncidentID: l.Incident, At: l.At}
-	f.regulatory = true
-	return nil
-}
-
-type rcaLine struct {
-	incidentHead
-	At time.Time `json:"at"`
-}
-
-func (l *rcaLine) build(m domain.Meta, _ map[string]bool, f *fact, _ *fileParser) error {
-	m.At = l.At
-	f.icmd = incident.CompleteRootCauseAnalysis{Meta: m, IncidentID: l.Incident, At: l.At}
-	f.regulatory = true
-	return nil
-}
-
-type handlingLine struct {
-	incidentHead
-	At time.Time `json:"at"`
-}
-
-func (l *handlingLine) build(m domain.Meta, _ map[string]bool, f *fact, _ *fileParser) error {
-	m.At = l.At
-	f.icmd = incident.CompleteHandling{Meta: m, IncidentID: l.Incident, At: l.At}
+	f.icmd = l.command(m, l.Incident, l.At)
 	f.regulatory = true
 	return nil
 }
