@@ -194,6 +194,7 @@ func Execute[C domain.Command, E domain.Event, S any](ctx context.Context, x *Ex
 		}
 		recorded := now().UTC()
 		data := make([]EventData, len(events))
+		metas := make([]domain.EventMeta, len(events))
 		for i, e := range events {
 			typ, schema, payload, err := agg.Codec.Encode(e)
 			if err != nil {
@@ -207,6 +208,7 @@ func Execute[C domain.Command, E domain.Event, S any](ctx context.Context, x *Ex
 			if em.CorrelationID == "" {
 				em.CorrelationID = meta.CommandID
 			}
+			metas[i] = em
 			md, err := encodeMeta(em)
 			if err != nil {
 				return res, err
@@ -228,9 +230,8 @@ func Execute[C domain.Command, E domain.Event, S any](ctx context.Context, x *Ex
 		}
 		first := ar.Revision + 1 - uint64(len(events))
 		for i, e := range events {
-			em, _ := domain.DecodeMeta(data[i].Metadata)
 			res.Events = append(res.Events, domain.Recorded[E]{
-				ID: data[i].EventID.String(), Stream: stream, Revision: first + uint64(i), Meta: em, Event: e,
+				ID: data[i].EventID.String(), Stream: stream, Revision: first + uint64(i), Meta: metas[i], Event: e,
 			})
 			res.State = agg.Decider.Evolve(res.State, e)
 		}
