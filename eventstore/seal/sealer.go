@@ -42,7 +42,6 @@ type auditHead struct {
 	revision uint64
 	seq      uint64
 	hash     string // the last seal's Hash
-	chain    eventstore.Hash
 }
 
 // NewSealer returns a sealer that signs with key.
@@ -186,7 +185,7 @@ func (s *Sealer) load(ctx context.Context, audit string) error {
 	if err != nil {
 		return fmt.Errorf("seal: %s revision %d: %w", audit, last.Revision, err)
 	}
-	s.audits[audit] = &auditHead{revision: last.Revision, seq: sl.Seq, hash: sl.Hash(audit), chain: last.Hash}
+	s.audits[audit] = &auditHead{revision: last.Revision, seq: sl.Seq, hash: sl.Hash(audit)}
 	return nil
 }
 
@@ -234,6 +233,6 @@ func (s *Sealer) appendSeal(ctx context.Context, audit string, from, to eventsto
 	if err != nil || len(evs) != 1 {
 		return Head{}, fmt.Errorf("seal: read back %s revision %d: %v", audit, res.Revision, err)
 	}
-	s.audits[audit] = &auditHead{revision: res.Revision, seq: sl.Seq, hash: sl.Hash(audit), chain: evs[0].Hash}
+	s.audits[audit] = &auditHead{revision: res.Revision, seq: sl.Seq, hash: sl.Hash(audit)}
 	return Head{Stream: audit, Revision: res.Revision, Hash: evs[0].Hash, HashHex: evs[0].Hash.String()}, nil
 }
