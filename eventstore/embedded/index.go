@@ -48,6 +48,8 @@ import (
 //	96   u64  first page of the sparse table, 104 u64 its entry count
 //	112  u64  total pages
 //	120  u64  first page of the Bloom filter, 128 u64 its word count
+//	136  u64  generation of the segment it indexes (segment header)
+//	144  u64  gap records among the records (see record.go)
 //
 // The stream table is a hash table with one page per bucket (127 slots of
 // 32 bytes): a stream goes to the bucket chosen by the high bits of its
@@ -105,6 +107,7 @@ type idxHeader struct {
 	sparsePage, sparseCount uint64
 	pages                   uint64
 	bloomPage, bloomWords   uint64
+	gen, gaps               uint64
 }
 
 func pagesFor(n, perPage uint64) uint64 { return (n + perPage - 1) / perPage }
@@ -140,6 +143,8 @@ func (h *idxHeader) encode(p []byte) {
 	le.PutUint64(p[112:], h.pages)
 	le.PutUint64(p[120:], h.bloomPage)
 	le.PutUint64(p[128:], h.bloomWords)
+	le.PutUint64(p[136:], h.gen)
+	le.PutUint64(p[144:], h.gaps)
 }
 
 func (h *idxHeader) decode(p []byte) error {
@@ -165,10 +170,12 @@ func (h *idxHeader) decode(p []byte) error {
 	h.entriesPage, h.sparsePage = le.Uint64(p[88:]), le.Uint64(p[96:])
 	h.sparseCount, h.pages = want.sparseCount, le.Uint64(p[112:])
 	h.bloomPage, h.bloomWords = le.Uint64(p[120:]), le.Uint64(p[128:])
+	h.gen, h.gaps = le.Uint64(p[136:]), le.Uint64(p[144:])
 	if h.tablePage != want.tablePage || h.tablePages != want.tablePages || h.entriesPage != want.entriesPage ||
 		h.sparsePage != want.sparsePage || h.pages != want.pages || h.bloomPage != want.bloomPage ||
 		h.bloomWords != want.bloomWords || h.streams > h.records ||
-		h.created > h.streams || (h.records > 0) != (h.sparseCount > 0) || h.sparseCount > h.records {
+		h.created > h.streams || (h.records > 0) != (h.sparseCount > 0) || h.sparseCount > h.records ||
+		h.gaps > h.records || h.streams > h.records-h.gaps {
 		return errors.New("segment index header is inconsistent")
 	}
 	return nil
@@ -189,10 +196,10 @@ func bucket(h, pages uint64) uint64 {
 // encodeIndex builds the index file of the sealed segment that m indexes,
 // whose data ends at file offset dataEnd; lastCRC is the CRC field of its
 // last record; hashName is streamHash (tests replace it).
-func encodeIndex(m *memIndex, dataEnd int64, lastCRC uint32, hashName func(string) uint64) []byte {
+func encodeIndex(m *memIndex, dataEnd int64, lastCRC uint32, gen uint32, hashName func(string) uint64) []byte {
 	base := m.base
 	h := idxHeader{base: base, dataEnd: dataEnd, records: uint64(len(m.all)), streams: uint64(len(m.streams)),
-		created: uint64(m.created), lastCRC: lastCRC}
+		created: uint64(m.created), lastCRC: lastCRC, gen: uint64(gen), gaps: uint64(m.gaps)}
 	var sparse []uint64 // record numbers
 	last := uint64(0)
 	for i, p := range m.all {
@@ -529,8 +536,8 @@ func (x *fileIndex) check(seg *segment, dataEnd int64) error {
 	if err := x.idxHeader.decode(buf[:]); err != nil {
 		return damaged(err.Error())
 	}
-	if x.base != seg.base || x.dataEnd != dataEnd {
-		return damaged(fmt.Sprintf("it indexes segment %d up to offset %d, not %d up to %d", x.base, x.dataEnd, seg.base, dataEnd))
+	if x.base != seg.base || x.dataEnd != dataEnd || x.gen != uint64(seg.gen) {
+		return damaged(fmt.Sprintf("it indexes segment %d generation %d up to offset %d, not %d generation %d up to %d", x.base, x.gen, x.dataEnd, seg.base, seg.gen, dataEnd))
 	}
 	size, err := x.f.Size()
 	if err != nil {
@@ -550,7 +557,7 @@ func (x *fileIndex) check(seg *segment, dataEnd int64) error {
 	if x.lastPos < seg.base || off < segHeaderSize || off >= dataEnd {
 		return damaged("last record out of range")
 	}
-	var hdr [headerSize + 24]byte
+	var hdr [headerSize + 40]byte
 	if n, err := seg.f.ReadAt(hdr[:], off); n < len(hdr) {
 		if err != nil && !errors.Is(err, io.EOF) {
 			return fmt.Errorf("embedded: read %s at %d: %w", seg.name, off, err)
@@ -558,6 +565,9 @@ func (x *fileIndex) check(seg *segment, dataEnd int64) error {
 		return damaged("the segment ends before its last record")
 	}
 	size32, ferr := frameSize(hdr[:], anyBody)
+	if hdr[headerSize] == kindGap {
+		size32 = int(getU64(hdr[headerSize+32:]))
+	}
 	if ferr != nil || binary.LittleEndian.Uint32(hdr[4:]) != x.lastCRC || getU64(hdr[headerSize+16:]) != x.lastPos || off+int64(size32) != dataEnd {
 		return damaged("it does not match the segment's last record")
 	}
@@ -571,21 +581,39 @@ const anyBody = 1<<32 - 1
 // whose data ends at file offset dataEnd, durably (temporary file, fsync,
 // rename, directory fsync), and opens it.
 func (s *Store) writeIndex(seg *segment, m *memIndex, dataEnd int64) (*fileIndex, error) {
+	final := path.Join(s.logDir, indexFileName(seg.base))
+	tmp := final + tmpSuffix
+	if err := s.stageIndex(seg, m, dataEnd, tmp); err != nil {
+		return nil, err
+	}
+	s.hook("index-synced")
+	err := s.fs.Rename(tmp, final)
+	if err == nil {
+		err = s.fs.SyncDir(s.logDir)
+	}
+	if err != nil {
+		return nil, err
+	}
+	s.hook("index-done")
+	return openFileIndex(s.fs, s.logDir, seg, dataEnd)
+}
+
+// stageIndex writes the index file of seg (indexed by m, data ending at
+// dataEnd) under the temporary name tmp and syncs it.
+func (s *Store) stageIndex(seg *segment, m *memIndex, dataEnd int64, tmp string) error {
 	var lastCRC uint32
 	if n := len(m.all); n > 0 {
 		var hdr [headerSize]byte
 		if got, err := seg.f.ReadAt(hdr[:], int64(m.all[n-1]-seg.base)); got < headerSize {
-			return nil, fmt.Errorf("read the last record of %s: %w", seg.name, err)
+			return fmt.Errorf("read the last record of %s: %w", seg.name, err)
 		}
 		lastCRC = binary.LittleEndian.Uint32(hdr[4:])
 	}
-	b := encodeIndex(m, dataEnd, lastCRC, s.hashName)
-	final := path.Join(s.logDir, indexFileName(seg.base))
-	tmp := final + tmpSuffix
+	b := encodeIndex(m, dataEnd, lastCRC, seg.gen, s.hashName)
 	s.hook("index-start")
 	f, err := s.fs.OpenFile(tmp, os.O_RDWR|os.O_CREATE|os.O_TRUNC, 0o644)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	half := len(b) / 2 / idxPageSize * idxPageSize
 	_, err = f.WriteAt(b[:half], 0)
@@ -599,18 +627,7 @@ func (s *Store) writeIndex(seg *segment, m *memIndex, dataEnd int64) (*fileIndex
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
-	if err == nil {
-		s.hook("index-synced")
-		err = s.fs.Rename(tmp, final)
-	}
-	if err == nil {
-		err = s.fs.SyncDir(s.logDir)
-	}
-	if err != nil {
-		return nil, err
-	}
-	s.hook("index-done")
-	return openFileIndex(s.fs, s.logDir, seg, dataEnd)
+	return err
 }
 
 func (s *Store) hook(stage string) {
@@ -675,7 +692,9 @@ func (s *Store) repairIndex(bad *fileIndex) error {
 	if err != nil {
 		return err
 	}
-	if s.readOnly {
+	// A segment a scavenge replaced keeps its rebuilt index in memory: its
+	// file name now belongs to the new segment's index.
+	if s.readOnly || seg.replaced.Load() {
 		seg.mem.Store(m)
 		seg.fidx.Store(nil)
 	} else {

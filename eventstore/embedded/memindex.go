@@ -15,8 +15,9 @@ import (
 type memIndex struct {
 	base    uint64
 	streams map[string]*memStream
-	all     []uint64 // position of every record, in order
+	all     []uint64 // position of every record (gaps too), in order
 	created int      // records with revision 0: streams that began here
+	gaps    int      // gap records (in all, in no stream)
 }
 
 // memStream is one stream's events in a segment: consecutive revisions from
@@ -39,6 +40,11 @@ func (e *memStream) head() head {
 // add indexes a record found by a scan of seg at file offset off. A stream's
 // revisions must follow on within the segment.
 func (m *memIndex) add(seg *segment, off int64, r *parsedRecord) error {
+	if r.gap {
+		m.all = append(m.all, r.position)
+		m.gaps++
+		return nil
+	}
 	e := m.streams[string(r.stream)]
 	if e == nil {
 		e = &memStream{name: string(r.stream), first: r.revision}

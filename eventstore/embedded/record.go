@@ -44,8 +44,19 @@ const (
 	headerSize  = 8
 	recordFixed = 128
 	kindEvent   = 1
+	kindGap     = 2
 	alignment   = 8
+	gapSize     = headerSize + recordFixed // framed size of a gap record
 )
+
+// Gap records. A scavenge pass (see scavenge.go) rewrites a sealed segment
+// without expired events: every remaining record stays at its file offset
+// (so at its position), and each run of removed records becomes a gap: a
+// record of kind kindGap at the run's first offset, with no variable part,
+// whose fixed part holds its position (at 16) and the run's length in bytes
+// (at 32, where an event has its revision). The rest of the run is a hole in
+// the file, which takes no disk space. A sequential reader skips the run;
+// index files list gaps among their records but in no stream.
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 
@@ -117,6 +128,25 @@ type parsedRecord struct {
 	recordMeta
 	stream, typ, data, meta []byte
 	size                    int // framed, aligned size
+	// gap: the record is a gap (no event); span is how many bytes it and
+	// the removed run after it cover. For an event, span is size.
+	gap  bool
+	span int
+}
+
+// encodeGap returns the framed gap record for a removed run of span bytes
+// that starts at position pos.
+func encodeGap(pos uint64, span int) []byte {
+	rec := make([]byte, gapSize)
+	binary.LittleEndian.PutUint32(rec[0:], recordFixed)
+	body := rec[headerSize:]
+	body[0] = kindGap
+	binary.LittleEndian.PutUint64(body[16:], pos)
+	binary.LittleEndian.PutUint64(body[24:], pos)
+	binary.LittleEndian.PutUint64(body[32:], uint64(span))
+	crc := crc32.Update(crc32.Checksum(rec[0:4], castagnoli), castagnoli, body[:recordFixed])
+	binary.LittleEndian.PutUint32(rec[4:], crc)
+	return rec
 }
 
 // frameSize reads a record header and returns the framed size it announces,
@@ -147,6 +177,9 @@ func parseRecord(buf []byte, wantPos uint64, r *parsedRecord) error {
 	if crc != binary.LittleEndian.Uint32(buf[4:8]) {
 		return errNoRecord
 	}
+	if body[0] == kindGap {
+		return parseGap(body, bodyLen, wantPos, r)
+	}
 	if body[0] != kindEvent {
 		return fmt.Errorf("%w: unknown record kind %d", errNoRecord, body[0])
 	}
@@ -176,5 +209,22 @@ func parseRecord(buf []byte, wantPos uint64, r *parsedRecord) error {
 	n += dl
 	r.meta = body[n : n+ml : n+ml]
 	r.size = align(headerSize + bodyLen)
+	r.gap, r.span = false, r.size
+	return nil
+}
+
+func parseGap(body []byte, bodyLen int, wantPos uint64, r *parsedRecord) error {
+	span := binary.LittleEndian.Uint64(body[32:])
+	pos := binary.LittleEndian.Uint64(body[16:])
+	switch {
+	case bodyLen != recordFixed:
+		return fmt.Errorf("%w: gap record with a variable part", errNoRecord)
+	case pos != wantPos:
+		return fmt.Errorf("%w: record says position %d", errNoRecord, pos)
+	case span < gapSize || span > maxSegmentSize || span%alignment != 0:
+		return fmt.Errorf("%w: gap record spans %d bytes", errNoRecord, span)
+	}
+	*r = parsedRecord{gap: true, size: gapSize, span: int(span)}
+	r.position, r.batchStart = pos, pos
 	return nil
 }

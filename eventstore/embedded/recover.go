@@ -60,7 +60,7 @@ func (s *Store) recover() error {
 	seg.mem.Store(s.active)
 	tail := windowRing{size: s.windowSize}
 	end, err := s.scanSegment(seg, start, size, func(seg *segment, off int64, r *parsedRecord) error {
-		if err := s.active.add(seg, off, r); err != nil {
+		if err := s.active.add(seg, off, r); err != nil || r.gap {
 			return err
 		}
 		tail.add(s.active.streams[string(r.stream)].name, r)
@@ -142,7 +142,7 @@ func (s *Store) windowFromLog(need int) ([]windowEntry, error) {
 			}
 			n := sp.record
 			_, err := s.scanSegment(seg, sp.off, dataEnd, func(_ *segment, _ int64, r *parsedRecord) error {
-				if n >= skip {
+				if n >= skip && !r.gap {
 					got = append(got, windowEntry{k: dupKey{stream: string(r.stream), id: r.id}, v: dupVal{rev: r.revision, pos: r.position}})
 				}
 				n++
@@ -164,8 +164,9 @@ func (s *Store) windowFromLog(need int) ([]windowEntry, error) {
 }
 
 // scanSegment reads the records of seg from file offset off while they end
-// at or before limit, calling fn for each, and returns the offset after the
-// last valid record. It stops at the first place that holds no valid record.
+// at or before limit, calling fn for each (gap records too: r.gap), and
+// returns the offset after the last valid record (and the run of a gap). It
+// stops at the first place that holds no valid record.
 func (s *Store) scanSegment(seg *segment, off, limit int64, fn func(*segment, int64, *parsedRecord) error) (int64, error) {
 	const readSize = 1 << 20
 	var buf []byte
@@ -205,13 +206,13 @@ func (s *Store) scanSegment(seg *segment, off, limit int64, fn func(*segment, in
 		if int64(len(buf)) < off-bufOff+int64(size) {
 			return off, nil
 		}
-		if parseRecord(buf[off-bufOff:off-bufOff+int64(size)], seg.base+uint64(off), &rec) != nil {
+		if parseRecord(buf[off-bufOff:off-bufOff+int64(size)], seg.base+uint64(off), &rec) != nil || off+int64(rec.span) > limit {
 			return off, nil
 		}
 		if err := fn(seg, off, &rec); err != nil {
 			return off, err
 		}
-		off += int64(size)
+		off += int64(rec.span)
 	}
 	return off, nil
 }

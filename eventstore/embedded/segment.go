@@ -24,8 +24,9 @@ import (
 // segment's data ends exactly at nextBase-base.
 //
 // Segment header (segHeaderSize bytes, little endian): magic "SOCLSEG1",
-// u32 format version, u32 reserved, u64 base, u64 file size at creation, u32
-// CRC-32C of the previous 32 bytes, zeros.
+// u32 format version, u32 generation (0 as written, +1 for each scavenge
+// rewrite; the index file names the generation it indexes), u64 base, u64
+// file size at creation, u32 CRC-32C of the previous 32 bytes, zeros.
 const (
 	segHeaderSize = 64
 	segMagic      = "SOCLSEG1"
@@ -36,8 +37,12 @@ const (
 
 type segment struct {
 	base uint64
+	gen  uint32 // rewrites by scavenging (segment header)
 	name string // path of the file
 	f    vfs.File
+	// replaced: a scavenge rewrite replaced this segment (its file and
+	// index are the old ones, still read by readers that started before).
+	replaced atomic.Bool
 
 	// The segment's index: its index file once that is written (sealed
 	// segments), else an in-memory index. A segment gets its index file
@@ -72,10 +77,11 @@ func parseSegmentFileName(name string) (uint64, bool) {
 	return base, err == nil
 }
 
-func encodeSegHeader(base uint64, size int64) []byte {
+func encodeSegHeader(base uint64, size int64, gen uint32) []byte {
 	h := make([]byte, segHeaderSize)
 	copy(h, segMagic)
 	binary.LittleEndian.PutUint32(h[8:], segVersion)
+	binary.LittleEndian.PutUint32(h[12:], gen)
 	binary.LittleEndian.PutUint64(h[16:], base)
 	binary.LittleEndian.PutUint64(h[24:], uint64(size))
 	binary.LittleEndian.PutUint32(h[32:], crc32.Checksum(h[:32], castagnoli))
@@ -135,7 +141,7 @@ func prepareSegment(fsys vfs.FS, dir string, size int64) (vfs.File, error) {
 // directory synced, so a crash never leaves a half-made segment in the log.
 func installSegment(fsys vfs.FS, dir string, f vfs.File, base uint64, size int64) (*segment, error) {
 	final := path.Join(dir, segmentFileName(base))
-	_, err := f.WriteAt(encodeSegHeader(base, size), 0)
+	_, err := f.WriteAt(encodeSegHeader(base, size, 0), 0)
 	if err == nil {
 		err = f.Sync()
 	}
@@ -184,7 +190,7 @@ func openSegment(fsys vfs.FS, dir string, base uint64, readOnly bool) (*segment,
 		f.Close()
 		return nil, &CorruptionError{Segment: name, Offset: 0, Reason: err.Error()}
 	}
-	return &segment{base: base, name: name, f: f}, nil
+	return &segment{base: base, gen: binary.LittleEndian.Uint32(h[12:]), name: name, f: f}, nil
 }
 
 // ErrCorrupt is wrapped by every *CorruptionError.

@@ -161,7 +161,10 @@ type Store struct {
 	prev    *memIndex
 	gens    []*headGen
 	memFrom uint64
-	retired []vfs.File // index files replaced by a rebuild, closed at Close
+	retired []vfs.File // files replaced by a rebuild or a scavenge (see closeRetired)
+	// era counts scavenge rewrites: a cursor found in one era is not valid
+	// in another (the record it points at may have been removed).
+	era uint64
 
 	// lifecycle
 	closeMu    sync.RWMutex // held (R) by appends while queueing and by reads
@@ -176,6 +179,7 @@ type Store struct {
 
 	cursors cursorCache
 	blooms  bloomCache
+	scavMu  sync.Mutex // one scavenge pass at a time
 
 	// read-only following of a log written by another process
 	refreshMu   sync.Mutex
@@ -728,19 +732,23 @@ func (s *Store) readStreamOnce(ctx context.Context, name string, from uint64, co
 		return nil, fmt.Errorf("embedded: read stream %q: %w", name, eventstore.ErrStreamNotFound)
 	}
 	slices.Reverse(parts)
-	limit := uint64(math.MaxUint64)
-	if count > 0 && from <= math.MaxUint64-uint64(count) {
-		limit = from + uint64(count)
+	// Revisions a scavenge removed are skipped: count is of the events
+	// returned, from the first one at or after from.
+	left := uint64(math.MaxUint64)
+	if count > 0 {
+		left = uint64(count)
 	}
 	var out []eventstore.RecordedEvent
 	var refs []recRef
 	var ents []idxEntry
 	for pi := range parts {
 		p := &parts[pi]
-		lo, hi := max(from, p.first), min(p.first+p.count, limit)
-		if lo >= hi {
+		lo := max(from, p.first)
+		if lo >= p.first+p.count || left == 0 {
 			continue
 		}
+		hi := lo + min(p.first+p.count-lo, left)
+		left -= hi - lo
 		refs = refs[:0]
 		if p.positions != nil {
 			for _, pos := range p.positions[lo-p.first : hi-p.first] {
@@ -853,8 +861,14 @@ func (s *Store) ReadAll(ctx context.Context, from eventstore.Position, max int, 
 	if max <= 0 {
 		max = defaultPageSize
 	}
-	page, _, err := s.readAll(ctx, from, 0, max, maxScanPerPage, filter)
+	page, _, err := s.readAll(ctx, from, cursor{}, max, maxScanPerPage, filter)
 	return page, err
+}
+
+// cursor is where the record after a page is: its position, valid in the
+// era it was found in.
+type cursor struct {
+	pos, era uint64
 }
 
 // readAll scans at most maxScan records after from and returns at most max
@@ -864,24 +878,25 @@ func (s *Store) ReadAll(ctx context.Context, from eventstore.Position, max int, 
 // read one after another: in a segment they lie back to back, and a sealed
 // segment's data ends where the next segment begins. The caller holds
 // closeMu (R).
-func (s *Store) readAll(ctx context.Context, from eventstore.Position, next uint64, max, maxScan int, filter eventstore.Filter) (eventstore.Page, uint64, error) {
+func (s *Store) readAll(ctx context.Context, from eventstore.Position, next cursor, max, maxScan int, filter eventstore.Filter) (eventstore.Page, cursor, error) {
 	s.mu.RLock()
 	segs := s.segs
 	durable := s.durable
+	era := s.era
 	s.mu.RUnlock()
 	page := eventstore.Page{Checkpoint: from}
 	if len(segs) == 0 {
 		page.AtEnd = true
-		return page, 0, nil
+		return page, cursor{}, nil
 	}
 	rd := newChunkReader(segs, s.maxAppendSize)
-	pos := next
-	if pos == 0 {
+	pos := next.pos
+	if pos == 0 || next.era != era {
 		var ok bool
-		if pos, ok = s.cursors.get(from.Commit); !ok {
+		if pos, ok = s.cursors.get(from.Commit, era); !ok {
 			var err error
 			if pos, err = s.seekAfter(rd, from.Commit, durable); err != nil {
-				return eventstore.Page{}, 0, err
+				return eventstore.Page{}, cursor{}, err
 			}
 		}
 	}
@@ -897,14 +912,17 @@ func (s *Store) readAll(ctx context.Context, from eventstore.Position, next uint
 		}
 		if scanned%1024 == 0 {
 			if err := ctx.Err(); err != nil {
-				return eventstore.Page{}, 0, fmt.Errorf("embedded: read all: %w", err)
+				return eventstore.Page{}, cursor{}, fmt.Errorf("embedded: read all: %w", err)
 			}
 		}
 		if err := rd.read(pos, 0, &rec); err != nil {
-			return eventstore.Page{}, 0, err
+			return eventstore.Page{}, cursor{}, err
 		}
 		page.Checkpoint = eventstore.Position{Commit: pos, Prepare: pos}
-		pos += uint64(rec.size)
+		pos += uint64(rec.span)
+		if rec.gap {
+			continue
+		}
 		if empty || (matchBytes(filter.StreamPrefixes, rec.stream) && matchBytes(filter.EventTypePrefixes, rec.typ)) {
 			page.Events = append(page.Events, rd.event(&rec))
 			if len(page.Events) == max {
@@ -915,9 +933,9 @@ func (s *Store) readAll(ctx context.Context, from eventstore.Position, next uint
 	pos = rd.firstFrom(pos)
 	page.AtEnd = pos >= durable
 	if page.Checkpoint != from {
-		s.cursors.put(page.Checkpoint.Commit, pos)
+		s.cursors.put(page.Checkpoint.Commit, cursor{pos, era})
 	}
-	return page, pos, nil
+	return page, cursor{pos, era}, nil
 }
 
 // seekAfter returns the position of the first record after position from
@@ -962,7 +980,7 @@ func (s *Store) seekAfter(rd *chunkReader, from, durable uint64) (uint64, error)
 				return err
 			}
 			var rec parsedRecord
-			for pos = seg.base + uint64(sp.off); pos <= from && pos < end; pos += uint64(rec.size) {
+			for pos = seg.base + uint64(sp.off); pos <= from && pos < end; pos += uint64(rec.span) {
 				if err := rd.read(pos, 0, &rec); err != nil {
 					return err
 				}
@@ -978,26 +996,27 @@ func (s *Store) seekAfter(rd *chunkReader, from, durable uint64) (uint64, error)
 // cursorCache remembers where the record after a page's checkpoint is, so
 // that reading the next page does not have to look it up.
 type cursorCache struct {
-	mu          sync.Mutex
-	after, next [64]uint64
-	i           int
+	mu    sync.Mutex
+	after [64]uint64
+	next  [64]cursor
+	i     int
 }
 
-func (c *cursorCache) get(after uint64) (uint64, bool) {
+func (c *cursorCache) get(after, era uint64) (uint64, bool) {
 	if after == 0 {
 		return 0, false
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for i, a := range c.after {
-		if a == after {
-			return c.next[i], true
+		if a == after && c.next[i].era == era {
+			return c.next[i].pos, true
 		}
 	}
 	return 0, false
 }
 
-func (c *cursorCache) put(after, next uint64) {
+func (c *cursorCache) put(after uint64, next cursor) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for i, a := range c.after {
@@ -1088,10 +1107,10 @@ func (s *Store) Stats() Stats {
 	st := Stats{Segments: len(s.segs)}
 	for _, seg := range s.segs {
 		if fi, mem := seg.index(); fi != nil {
-			st.Events += int(fi.records)
+			st.Events += int(fi.records - fi.gaps)
 			st.Streams += int(fi.created)
 		} else if mem != nil {
-			st.Events += len(mem.all)
+			st.Events += len(mem.all) - mem.gaps
 			st.Streams += mem.created
 		}
 	}

@@ -20,7 +20,7 @@ type subscription struct {
 	cancel   context.CancelFunc
 	filter   eventstore.Filter
 	pos      eventstore.Position // scanned up to
-	next     uint64              // where the record after pos is (0: unknown)
+	next     cursor              // where the record after pos is (zero: unknown)
 	buf      []eventstore.Message
 	head     int
 	caughtUp bool

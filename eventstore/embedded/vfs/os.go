@@ -208,3 +208,13 @@ func (o osFile) Size() (int64, error) {
 	}
 	return fi.Size(), nil
 }
+
+// DiskUsage implements DiskUser: the bytes the file system allocated to
+// the file (holes take none).
+func (o osFile) DiskUsage() (int64, error) {
+	var st syscall.Stat_t
+	if err := syscall.Fstat(int(o.f.Fd()), &st); err != nil {
+		return 0, &os.PathError{Op: "fstat", Path: o.f.Name(), Err: err}
+	}
+	return st.Blocks * 512, nil
+}

@@ -63,3 +63,18 @@ type File interface {
 type ZeroFiller interface {
 	ZeroFill(name string, size int64) error
 }
+
+// DiskUser is implemented by files that can tell how much disk space they
+// take, which is less than their size when they have holes (a segment
+// rewritten by a scavenge). Without it, a file's size is its usage.
+type DiskUser interface {
+	DiskUsage() (int64, error)
+}
+
+// DiskUsage returns the disk space f takes.
+func DiskUsage(f File) (int64, error) {
+	if d, ok := f.(DiskUser); ok {
+		return d.DiskUsage()
+	}
+	return f.Size()
+}
