@@ -630,4 +630,3 @@ func (p *pacer) wait(ctx context.Context, n int) error {
 		return ctx.Err()
 	}
 }
-
