@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/socledger/socledger/domain"
@@ -23,25 +24,39 @@ var ErrConcurrentSealer = errors.New("seal: another sealer is writing the audit 
 // streams seals up to there and the next round continues.
 const DefaultMaxHeads = 8192
 
-// Sealer appends seals. It is not safe for concurrent use: run one Sealer
-// per store, from one goroutine (serve runs it on a timer).
+// Sealer appends seals and truncation markers. It is safe for concurrent
+// use: Seal and RecordTruncations may be called from different goroutines
+// (serve seals on a timer while the store's scavenger records truncations),
+// and run one at a time. Set Now, MaxHeads and MaxMarkerRuns before the
+// first call. Run one Sealer per store: with a second one, in this process
+// or another, one of them fails with ErrConcurrentSealer.
 type Sealer struct {
 	store eventstore.Store
 	key   ed25519.PrivateKey
-	// Now stamps the seal events' metadata; nil means time.Now.
+	// Now stamps the seal and marker events' metadata; nil means time.Now.
 	Now func() time.Time
 	// MaxHeads bounds the heads of one round; 0 means DefaultMaxHeads.
 	MaxHeads int
+	// MaxMarkerRuns bounds the runs of one truncation marker; 0 means
+	// DefaultMaxMarkerRuns.
+	MaxMarkerRuns int
 
+	mu      sync.Mutex // guards the fields below and serialises appends
 	loaded  bool
 	covered eventstore.Position
-	audits  map[string]*auditHead // audit stream → its last seal
+	audits  map[string]*auditHead // audit stream → its last event and last seal
 }
 
+// auditHead is what the sealer knows of an audit stream it holds.
 type auditHead struct {
+	// revision is the stream's last revision (a seal or a marker): the
+	// expected revision of the next append.
 	revision uint64
-	seq      uint64
-	hash     string // the last seal's Hash
+	// seq, hash and to describe the stream's last seal (seq 0 when it has
+	// none yet, only markers).
+	seq  uint64
+	hash string // the last seal's Hash
+	to   string // the last seal's To
 }
 
 // NewSealer returns a sealer that signs with key.
@@ -63,21 +78,20 @@ type Round struct {
 
 // Seal runs one round: it reads the events appended since the previous
 // round and seals the heads of the streams they changed.
+//
+// Truncation markers appended since the previous round count as changed
+// heads of their audit streams, so that the round's system seal pins them.
 func (s *Sealer) Seal(ctx context.Context) (Round, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	if !s.loaded {
 		if err := s.load(ctx, SystemStream); err != nil {
 			return Round{}, err
 		}
-		if a := s.audits[SystemStream]; a != nil {
-			evs, err := s.store.ReadStream(ctx, SystemStream, a.revision, 1)
-			if err != nil || len(evs) != 1 {
-				return Round{}, fmt.Errorf("seal: read the last system seal: %v", err)
-			}
-			last, err := decode(evs[0].Data)
-			if err != nil {
-				return Round{}, err
-			}
-			if s.covered, err = eventstore.ParsePosition(last.To); err != nil {
+		s.covered = eventstore.Start
+		if a := s.audits[SystemStream]; a != nil && a.seq > 0 {
+			var err error
+			if s.covered, err = eventstore.ParsePosition(a.to); err != nil {
 				return Round{}, fmt.Errorf("seal: last system seal: %w", err)
 			}
 		}
@@ -101,7 +115,9 @@ scan:
 			return Round{}, fmt.Errorf("seal: read the log: %w", err)
 		}
 		for _, ev := range page.Events {
-			if isAudit(ev.StreamID) {
+			// Seals are sealed by the system seal of their round; markers
+			// are sealed (as heads of their audit streams) like any event.
+			if isAudit(ev.StreamID) && ev.Type != TruncatedEventType {
 				to = ev.Position
 				continue
 			}
@@ -157,12 +173,15 @@ scan:
 	return round, nil
 }
 
-// load reads the last seal of an audit stream.
+// load reads the last revision and the last seal of an audit stream.
 func (s *Sealer) load(ctx context.Context, audit string) error {
 	if _, ok := s.audits[audit]; ok {
 		return nil
 	}
-	var last *eventstore.RecordedEvent
+	var (
+		head     *auditHead
+		lastSeal *eventstore.RecordedEvent
+	)
 	for next := uint64(0); ; {
 		evs, err := s.store.ReadStream(ctx, audit, next, 1024)
 		if errors.Is(err, eventstore.ErrStreamNotFound) {
@@ -174,19 +193,72 @@ func (s *Sealer) load(ctx context.Context, audit string) error {
 		if len(evs) == 0 {
 			break
 		}
-		last = &evs[len(evs)-1]
+		for i := range evs {
+			if evs[i].Type == EventType {
+				lastSeal = &evs[i]
+			}
+		}
+		last := evs[len(evs)-1]
+		head = &auditHead{revision: last.Revision}
 		next = last.Revision + 1
 	}
-	if last == nil {
-		s.audits[audit] = nil
-		return nil
+	if head != nil && lastSeal != nil {
+		sl, err := decode(lastSeal.Data)
+		if err != nil {
+			return fmt.Errorf("seal: %s revision %d: %w", audit, lastSeal.Revision, err)
+		}
+		head.seq, head.hash, head.to = sl.Seq, sl.Hash(audit), sl.To
 	}
-	sl, err := decode(last.Data)
-	if err != nil {
-		return fmt.Errorf("seal: %s revision %d: %w", audit, last.Revision, err)
-	}
-	s.audits[audit] = &auditHead{revision: last.Revision, seq: sl.Seq, hash: sl.Hash(audit)}
+	s.audits[audit] = head
 	return nil
+}
+
+// appendAudit appends one event to an audit stream with the exact expected
+// revision the sealer holds it at, and returns the recorded event. After a
+// failure it forgets what it believes about the audit streams.
+func (s *Sealer) appendAudit(ctx context.Context, audit, eventType string, data []byte) (eventstore.RecordedEvent, error) {
+	expected := eventstore.NoStream
+	if a := s.audits[audit]; a != nil {
+		expected = eventstore.Exact(a.revision)
+	}
+	now := time.Now
+	if s.Now != nil {
+		now = s.Now
+	}
+	tenant, _ := domain.StreamTenant(audit)
+	t := now().UTC()
+	md, err := json.Marshal(domain.EventMeta{Tenant: tenant, Actor: "sealer", Schema: 1, OccurredAt: t, RecordedAt: t})
+	if err != nil {
+		return eventstore.RecordedEvent{}, fmt.Errorf("seal: encode metadata: %w", err)
+	}
+	res, err := s.store.Append(ctx, audit, expected, eventstore.EventData{Type: eventType, Data: data, Metadata: md})
+	if err != nil {
+		// Whatever happened, the append may have landed (an error after the
+		// write, a cancelled wait): forget what this sealer believes about
+		// the audit streams and read them again next time, so its own
+		// write is never mistaken for another sealer's.
+		clear(s.audits)
+		s.loaded = false
+		if errors.Is(err, eventstore.ErrWrongExpectedVersion) {
+			return eventstore.RecordedEvent{}, fmt.Errorf("%w: %w", ErrConcurrentSealer, err)
+		}
+		return eventstore.RecordedEvent{}, fmt.Errorf("seal: append to %s: %w", audit, err)
+	}
+	evs, err := s.store.ReadStream(ctx, audit, res.Revision, 1)
+	if err != nil || len(evs) != 1 {
+		clear(s.audits)
+		s.loaded = false
+		return eventstore.RecordedEvent{}, fmt.Errorf("seal: read back %s revision %d: %w", audit, res.Revision, errOrMissing(err))
+	}
+	return evs[0], nil
+}
+
+// errOrMissing is err, or an error saying the event read back is missing.
+func errOrMissing(err error) error {
+	if err != nil {
+		return err
+	}
+	return errors.New("the event is missing")
 }
 
 // appendSeal signs and appends a seal of heads to audit and returns the
@@ -197,42 +269,18 @@ func (s *Sealer) appendSeal(ctx context.Context, audit string, from, to eventsto
 	}
 	sortHeads(heads)
 	sl := &Seal{Seq: 1, From: from.String(), To: to.String(), Heads: heads}
-	expected := eventstore.NoStream
 	if a := s.audits[audit]; a != nil {
-		sl.Seq, sl.Prev, expected = a.seq+1, a.hash, eventstore.Exact(a.revision)
+		sl.Seq, sl.Prev = a.seq+1, a.hash
 	}
 	sl.sign(audit, s.key)
 	data, err := encode(sl)
 	if err != nil {
 		return Head{}, err
 	}
-	now := time.Now
-	if s.Now != nil {
-		now = s.Now
-	}
-	tenant, _ := domain.StreamTenant(audit)
-	t := now().UTC()
-	md, err := json.Marshal(domain.EventMeta{Tenant: tenant, Actor: "sealer", Schema: 1, OccurredAt: t, RecordedAt: t})
+	ev, err := s.appendAudit(ctx, audit, EventType, data)
 	if err != nil {
-		return Head{}, fmt.Errorf("seal: encode metadata: %w", err)
+		return Head{}, err
 	}
-	res, err := s.store.Append(ctx, audit, expected, eventstore.EventData{Type: EventType, Data: data, Metadata: md})
-	if err != nil {
-		// Whatever happened, the append may have landed (an error after the
-		// write, a cancelled wait): forget what this sealer believes about
-		// the audit streams and read them again next round, so its own
-		// write is never mistaken for another sealer's.
-		clear(s.audits)
-		s.loaded = false
-		if errors.Is(err, eventstore.ErrWrongExpectedVersion) {
-			return Head{}, fmt.Errorf("%w: %v", ErrConcurrentSealer, err)
-		}
-		return Head{}, fmt.Errorf("seal: append to %s: %w", audit, err)
-	}
-	evs, err := s.store.ReadStream(ctx, audit, res.Revision, 1)
-	if err != nil || len(evs) != 1 {
-		return Head{}, fmt.Errorf("seal: read back %s revision %d: %v", audit, res.Revision, err)
-	}
-	s.audits[audit] = &auditHead{revision: res.Revision, seq: sl.Seq, hash: sl.Hash(audit)}
-	return Head{Stream: audit, Revision: res.Revision, Hash: evs[0].Hash, HashHex: evs[0].Hash.String()}, nil
+	s.audits[audit] = &auditHead{revision: ev.Revision, seq: sl.Seq, hash: sl.Hash(audit), to: sl.To}
+	return Head{Stream: audit, Revision: ev.Revision, Hash: ev.Hash, HashHex: ev.Hash.String()}, nil
 }

@@ -1,10 +1,12 @@
 package seal
 
 import (
+	"cmp"
 	"context"
 	"crypto/ed25519"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/socledger/socledger/eventstore"
 )
@@ -35,6 +37,11 @@ type Report struct {
 	Streams int
 	// Seals is how many seals were checked.
 	Seals uint64
+	// Truncations is how many truncation markers were checked; Removed
+	// counts the events absent from the log (removed by retention) that
+	// those markers account for.
+	Truncations uint64
+	Removed     uint64
 	// SealedUpTo is the position covered by the last system seal (Start
 	// when there is none); Unsealed counts the events after it.
 	SealedUpTo eventstore.Position
@@ -53,8 +60,56 @@ type VerifyOptions struct {
 }
 
 type streamState struct {
+	seen bool   // the scan met an event of the stream
 	next uint64 // the revision expected next
 	last eventstore.Hash
+	// gaps are the runs of revisions missing from the chain, and heads
+	// the revisions seals named that were missing from the log when the
+	// seal was met: both are checked against the markers at the end.
+	gaps  []gap
+	heads []removedHead
+}
+
+// gap is a run of revisions missing from a stream's chain in the log: from
+// to to, inclusive, before the kept event at revision to+1.
+type gap struct {
+	order    uint64 // its place among the deferred checks (log order)
+	from, to uint64
+	// before is the hash of revision from-1 (zero when from is 0), after
+	// the kept event's prev link.
+	before, after eventstore.Hash
+	keptPos       eventstore.Position
+}
+
+// removedHead is a sealed head missing from the log where its seal was
+// met. Old seals name many heads that retention removed since, so it is
+// kept small.
+type removedHead struct {
+	order uint64
+	rev   uint64
+	hash  eventstore.Hash
+	seal  int // index in verifier.seals
+}
+
+// sealRef names a seal event that named removed heads.
+type sealRef struct {
+	stream   string
+	revision uint64
+	position eventstore.Position
+	seq      uint64
+}
+
+// present reports whether the scan met revision rev of st's stream.
+func (st *streamState) present(rev uint64) bool {
+	if st == nil || rev >= st.next {
+		return false
+	}
+	for _, g := range st.gaps {
+		if g.from <= rev && rev <= g.to {
+			return false
+		}
+	}
+	return true
 }
 
 type auditState struct {
@@ -62,15 +117,58 @@ type auditState struct {
 	hash string
 }
 
+// claim is what a marker run says about a revision's hash: the hash of
+// revision point-1, keyed by point (so that point 0, "before revision 0",
+// is the zero hash). marker is the marker event (stream, revision and
+// position only).
+type claim struct {
+	hash   eventstore.Hash
+	marker *eventstore.RecordedEvent
+}
+
+// runSpan is a range of revisions of one stream covered by marker runs.
+type runSpan struct{ from, to uint64 }
+
+type verifier struct {
+	store  eventstore.Store
+	pub    ed25519.PublicKey
+	rep    *Report
+	audits map[string]*auditState
+	// streams holds the state of every stream met or named by a seal.
+	streams map[string]*streamState
+	// runs and claims hold the runs of the markers met, per stream, and
+	// what they say about hashes (checked to agree as markers are met).
+	// mergeRuns sorts and merges runs once every marker is met.
+	runs   map[string][]runSpan
+	claims map[string]map[uint64]claim
+	// seals are the seals that named removed heads; deferred counts the
+	// gaps and removed heads, the checks that need every marker.
+	seals    []sealRef
+	deferred uint64
+}
+
 // Verify reads the whole store in global order and checks every stream's
-// hash chain (revisions in order with none missing, each event's Prev the
-// hash of the one before, each Hash recomputed from the event's stored
-// bytes) and every seal (signed by pub, chained to the previous seal of its
-// audit stream, and naming stream heads whose stored hashes match). It stops
-// at the first problem and returns it as a *MismatchError naming the stream
-// and revision; a store that could not be read returns another error.
+// hash chain (revisions in order, each event's Prev the hash of the one
+// before, each Hash recomputed from the event's stored bytes) and every
+// seal (signed by pub, chained to the previous seal of its audit stream, and
+// naming stream heads whose stored hashes match). It stops at the first
+// problem and returns it as a *MismatchError naming the stream and
+// revision; a store that could not be read returns another error.
 // Events appended while Verify runs are checked up to the end of the log
 // as Verify first finds it.
+//
+// Revisions missing from a chain (events removed by retention) must be
+// accounted for by truncation markers signed by pub: every run of missing
+// revisions must lie inside the union of the runs that markers record for
+// that stream; a marker run must end where it ends, with the kept event's
+// prev link as its hash; unless it starts at revision 0, a marker run must
+// start where it starts, with the hash of the event before it as its prev
+// link; and runs that meet must agree on the hash where they meet. The
+// kept event's own hash must still recompute. A seal may name a head that
+// retention removed since: it must lie inside a marker run, and a run that
+// ends at it must record the sealed hash. Markers are appended long after
+// the events they cover, so these checks wait until the whole log has been
+// read; of the problems found, the first in log order is returned.
 func Verify(ctx context.Context, store eventstore.Store, pub ed25519.PublicKey, opts VerifyOptions) (Report, error) {
 	var rep Report
 	if len(pub) != ed25519.PublicKeySize {
@@ -80,8 +178,15 @@ func Verify(ctx context.Context, store eventstore.Store, pub ed25519.PublicKey, 
 	if pageSize <= 0 {
 		pageSize = 1024
 	}
-	streams := map[string]*streamState{}
-	audits := map[string]*auditState{}
+	v := &verifier{
+		store:   store,
+		pub:     pub,
+		rep:     &rep,
+		audits:  map[string]*auditState{},
+		streams: map[string]*streamState{},
+		runs:    map[string][]runSpan{},
+		claims:  map[string]map[uint64]claim{},
+	}
 	var from eventstore.Position
 	for {
 		page, err := store.ReadAll(ctx, from, pageSize, eventstore.Filter{})
@@ -90,25 +195,13 @@ func Verify(ctx context.Context, store eventstore.Store, pub ed25519.PublicKey, 
 		}
 		for i := range page.Events {
 			ev := &page.Events[i]
-			st := streams[ev.StreamID]
-			if st == nil {
-				st = &streamState{}
-				streams[ev.StreamID] = st
-			}
-			if err := checkChain(ev, st); err != nil {
-				return rep, err
-			}
-			st.next, st.last = ev.Revision+1, ev.Hash
-			rep.Events++
-			if ev.Type == EventType && isAudit(ev.StreamID) {
-				to, err := checkSeal(ctx, store, pub, ev, audits, streams)
-				if err != nil {
+			if err := v.event(ctx, ev); err != nil {
+				if isMarker(ev) {
+					// A bad marker is the problem itself, whatever the
+					// runs before it that it would have covered.
 					return rep, err
 				}
-				rep.Seals++
-				if ev.StreamID == SystemStream {
-					rep.SealedUpTo = to
-				}
+				return rep, v.firstProblem(ctx, ev.Position, pageSize, err)
 			}
 		}
 		from = page.Checkpoint
@@ -120,7 +213,9 @@ func Verify(ctx context.Context, store eventstore.Store, pub ed25519.PublicKey, 
 			break
 		}
 	}
-	rep.Streams = len(streams)
+	if err := v.finish(ctx); err != nil {
+		return rep, err
+	}
 	// Count the events after the last seal, up to where the check ended.
 	for pos := rep.SealedUpTo; pos.Compare(rep.End) < 0; {
 		page, err := store.ReadAll(ctx, pos, pageSize, eventstore.Filter{})
@@ -140,29 +235,276 @@ func Verify(ctx context.Context, store eventstore.Store, pub ed25519.PublicKey, 
 	return rep, nil
 }
 
-func checkChain(ev *eventstore.RecordedEvent, st *streamState) error {
+// event checks one event read from the log.
+func (v *verifier) event(ctx context.Context, ev *eventstore.RecordedEvent) error {
+	st := v.streams[ev.StreamID]
+	if st == nil {
+		st = &streamState{}
+		v.streams[ev.StreamID] = st
+	}
+	if !st.seen {
+		st.seen = true
+		v.rep.Streams++
+	}
+	if err := v.checkChain(ev, st); err != nil {
+		return err
+	}
+	st.next, st.last = ev.Revision+1, ev.Hash
+	v.rep.Events++
+	if !isAudit(ev.StreamID) {
+		return nil
+	}
+	switch ev.Type {
+	case EventType:
+		to, err := v.checkSeal(ctx, ev)
+		if err != nil {
+			return err
+		}
+		v.rep.Seals++
+		if ev.StreamID == SystemStream {
+			v.rep.SealedUpTo = to
+		}
+	case TruncatedEventType:
+		if err := v.checkMarker(ev); err != nil {
+			return err
+		}
+		v.rep.Truncations++
+	}
+	return nil
+}
+
+// isMarker reports whether ev is a truncation marker.
+func isMarker(ev *eventstore.RecordedEvent) bool {
+	return ev.Type == TruncatedEventType && isAudit(ev.StreamID)
+}
+
+// firstProblem returns the first problem in log order when the scan found
+// err at position at: a deferred check of an event before it (a removed run
+// or a removed sealed head that no marker accounts for) comes first. It
+// reads the rest of the log for the markers those checks need.
+func (v *verifier) firstProblem(ctx context.Context, at eventstore.Position, pageSize int, err error) error {
+	if v.deferred == 0 || !errors.Is(err, ErrTampered) {
+		return err
+	}
+	for from := at; ; {
+		page, rerr := v.store.ReadAll(ctx, from, pageSize, eventstore.Filter{EventTypePrefixes: []string{TruncatedEventType}})
+		if rerr != nil {
+			return err
+		}
+		for i := range page.Events {
+			if ev := &page.Events[i]; isMarker(ev) {
+				_ = v.checkMarker(ev) // a bad marker after the problem accounts for nothing
+			}
+		}
+		if page.AtEnd {
+			break
+		}
+		from = page.Checkpoint
+	}
+	if derr := v.finish(ctx); derr != nil {
+		return derr
+	}
+	return err
+}
+
+// finish runs the deferred checks once every marker has been met, and
+// returns the problem that comes first in log order.
+func (v *verifier) finish(ctx context.Context) error {
+	if v.deferred == 0 {
+		return nil
+	}
+	v.mergeRuns()
+	var (
+		first      error
+		firstOrder uint64
+		removed    uint64
+	)
+	found := func(order uint64, err error) {
+		if first == nil || order < firstOrder {
+			first, firstOrder = err, order
+		}
+	}
+	for stream, st := range v.streams {
+		for _, g := range st.gaps {
+			if err := v.checkGap(stream, g); err != nil {
+				found(g.order, err)
+				continue
+			}
+			removed += g.to - g.from + 1
+		}
+		for _, h := range st.heads {
+			if err := v.checkHead(ctx, stream, st, h); err != nil {
+				if !errors.Is(err, ErrTampered) {
+					return err
+				}
+				found(h.order, err)
+			}
+		}
+	}
+	if first != nil {
+		return first
+	}
+	v.rep.Removed = removed
+	return nil
+}
+
+// checkChain checks an event against its stream's chain so far. Missing
+// revisions before it are recorded as a gap that markers must account for
+// at the end; the chain goes on from the event.
+func (v *verifier) checkChain(ev *eventstore.RecordedEvent, st *streamState) error {
 	mismatch := func(format string, args ...any) error {
 		return &MismatchError{Stream: ev.StreamID, Revision: ev.Revision, Position: ev.Position, Reason: fmt.Sprintf(format, args...)}
 	}
 	switch {
-	case ev.Revision > st.next:
-		if st.next == 0 {
-			return mismatch("the stream starts at revision %d: revisions 0 to %d are missing (removed events)", ev.Revision, ev.Revision-1)
-		}
-		return mismatch("follows revision %d: revisions %d to %d are missing (removed events)", st.next-1, st.next, ev.Revision-1)
 	case ev.Revision < st.next:
 		return mismatch("appears after revision %d in the log: events are out of order or repeated", st.next-1)
-	case ev.Prev != st.last:
+	case ev.Revision == st.next && ev.Prev != st.last:
 		return mismatch("its prev link %s is not the hash %s of revision %d before it", ev.Prev, st.last, int64(ev.Revision)-1)
 	}
 	if h := eventstore.ChainHash(ev.StreamID, ev.Revision, ev.Type, ev.Data, ev.Metadata, ev.Prev); h != ev.Hash {
 		return mismatch("its stored bytes hash to %s but its recorded hash is %s: the event was changed after it was written", h, ev.Hash)
 	}
+	if ev.Revision > st.next {
+		st.gaps = append(st.gaps, gap{order: v.deferred, from: st.next, to: ev.Revision - 1, before: st.last, after: ev.Prev, keptPos: ev.Position})
+		v.deferred++
+	}
 	return nil
 }
 
+// checkGap checks that marker runs account for the missing revisions g of
+// stream.
+func (v *verifier) checkGap(stream string, g gap) error {
+	kept := g.to + 1
+	mismatch := func(format string, args ...any) error {
+		return &MismatchError{Stream: stream, Revision: kept, Position: g.keptPos, Reason: fmt.Sprintf(format, args...)}
+	}
+	missing := fmt.Sprintf("revisions %d to %d are missing (removed events)", g.from, g.to)
+	switch {
+	case g.from == 0:
+		missing = fmt.Sprintf("the stream starts at revision %d: revisions 0 to %d are missing (removed events)", kept, g.to)
+	case g.from == g.to:
+		missing = fmt.Sprintf("revision %d is missing (a removed event)", g.from)
+	}
+	if ok, first := v.covered(stream, g.from, g.to); !ok {
+		if first != g.from {
+			return mismatch("%s and no signed truncation marker covers them (markers cover revisions %d to %d only)", missing, g.from, first-1)
+		}
+		return mismatch("%s and no signed truncation marker covers them", missing)
+	}
+	claims := v.claims[stream]
+	end, ok := claims[g.to+1]
+	switch {
+	case !ok:
+		return mismatch("%s; signed truncation markers cover them, but none ends at revision %d to link the chain to this event", missing, g.to)
+	case end.hash != g.after:
+		return mismatch("%s; its prev link %s is not the hash %s of revision %d recorded by the truncation marker at %s revision %d", missing, g.after, end.hash, g.to, end.marker.StreamID, end.marker.Revision)
+	}
+	if g.from > 0 {
+		start, ok := claims[g.from]
+		switch {
+		case !ok:
+			return mismatch("%s; signed truncation markers cover them, but none starts at revision %d to link the chain from revision %d", missing, g.from, g.from-1)
+		case start.hash != g.before:
+			return mismatch("%s; revision %d hashes to %s, not to the prev link %s recorded by the truncation marker at %s revision %d", missing, g.from-1, g.before, start.hash, start.marker.StreamID, start.marker.Revision)
+		}
+	}
+	return nil
+}
+
+// checkMarker checks a truncation marker and records its runs.
+func (v *verifier) checkMarker(ev *eventstore.RecordedEvent) error {
+	bad := func(format string, args ...any) error {
+		return &MismatchError{Stream: ev.StreamID, Revision: ev.Revision, Position: ev.Position, Reason: "truncation marker: " + fmt.Sprintf(format, args...)}
+	}
+	m, err := decodeMarker(ev.Data)
+	if err != nil {
+		return bad("%v", err)
+	}
+	if err := m.verifySignature(ev.StreamID, v.pub); err != nil {
+		return bad("%v", err)
+	}
+	for _, r := range m.Runs {
+		if want := AuditStream(r.Stream); want != ev.StreamID {
+			return bad("names %s, whose truncations are recorded in %s", r, want)
+		}
+	}
+	// Check the runs against the hashes other runs (of this marker and of
+	// earlier ones) record before keeping any, and keep the marker's
+	// identity, not its payload.
+	at := &eventstore.RecordedEvent{StreamID: ev.StreamID, Revision: ev.Revision, Position: ev.Position}
+	type point struct {
+		stream string
+		point  uint64
+	}
+	added := map[point]claim{}
+	for _, r := range m.Runs {
+		for _, c := range []struct {
+			point uint64
+			hash  eventstore.Hash
+		}{{r.From, r.Prev}, {r.To + 1, r.Hash}} {
+			old, ok := v.claims[r.Stream][c.point]
+			if !ok {
+				old, ok = added[point{r.Stream, c.point}]
+			}
+			switch {
+			case !ok:
+				added[point{r.Stream, c.point}] = claim{hash: c.hash, marker: at}
+			case old.hash != c.hash:
+				return bad("run %s says revision %d hashes to %s, but the marker at %s revision %d says %s", r, c.point-1, c.hash, old.marker.StreamID, old.marker.Revision, old.hash)
+			}
+		}
+	}
+	for p, c := range added {
+		claims := v.claims[p.stream]
+		if claims == nil {
+			claims = map[uint64]claim{}
+			v.claims[p.stream] = claims
+		}
+		claims[p.point] = c
+	}
+	for _, r := range m.Runs {
+		v.runs[r.Stream] = append(v.runs[r.Stream], runSpan{r.From, r.To})
+	}
+	return nil
+}
+
+// mergeRuns sorts every stream's marker runs and merges those that overlap
+// or meet.
+func (v *verifier) mergeRuns() {
+	for stream, spans := range v.runs {
+		slices.SortFunc(spans, func(a, b runSpan) int { return cmp.Compare(a.from, b.from) })
+		merged := spans[:0]
+		for _, sp := range spans {
+			if n := len(merged); n > 0 && sp.from <= merged[n-1].to+1 {
+				merged[n-1].to = max(merged[n-1].to, sp.to)
+				continue
+			}
+			merged = append(merged, sp)
+		}
+		v.runs[stream] = merged
+	}
+}
+
+// covered reports whether marker runs cover revisions from to to of
+// stream, and if not the first revision they leave uncovered.
+func (v *verifier) covered(stream string, from, to uint64) (bool, uint64) {
+	spans := v.runs[stream]
+	// The last span starting at or before from.
+	i, found := slices.BinarySearchFunc(spans, from, func(sp runSpan, rev uint64) int { return cmp.Compare(sp.from, rev) })
+	if !found {
+		i--
+	}
+	if i < 0 || spans[i].to < from {
+		return false, from
+	}
+	if spans[i].to >= to {
+		return true, 0
+	}
+	return false, spans[i].to + 1
+}
+
 // checkSeal checks a seal event and returns the position it covers.
-func checkSeal(ctx context.Context, store eventstore.Store, pub ed25519.PublicKey, ev *eventstore.RecordedEvent, audits map[string]*auditState, streams map[string]*streamState) (eventstore.Position, error) {
+func (v *verifier) checkSeal(ctx context.Context, ev *eventstore.RecordedEvent) (eventstore.Position, error) {
 	bad := func(format string, args ...any) error {
 		return &MismatchError{Stream: ev.StreamID, Revision: ev.Revision, Position: ev.Position, Reason: "seal: " + fmt.Sprintf(format, args...)}
 	}
@@ -170,36 +512,58 @@ func checkSeal(ctx context.Context, store eventstore.Store, pub ed25519.PublicKe
 	if err != nil {
 		return eventstore.Start, bad("%v", err)
 	}
-	if err := sl.verifySignature(ev.StreamID, pub); err != nil {
+	if err := sl.verifySignature(ev.StreamID, v.pub); err != nil {
 		return eventstore.Start, bad("%v", err)
 	}
-	prev := audits[ev.StreamID]
+	prev := v.audits[ev.StreamID]
 	if prev == nil {
 		prev = &auditState{}
-		audits[ev.StreamID] = prev
+		v.audits[ev.StreamID] = prev
 	}
 	if sl.Seq != prev.seq+1 || sl.Prev != prev.hash {
 		return eventstore.Start, bad("seal #%d names previous seal %q, but the previous seal of this stream is #%d %q: a seal was removed or reordered", sl.Seq, sl.Prev, prev.seq, prev.hash)
+	}
+	ref := -1
+	removed := func(h Head) {
+		if ref < 0 {
+			v.seals = append(v.seals, sealRef{stream: ev.StreamID, revision: ev.Revision, position: ev.Position, seq: sl.Seq})
+			ref = len(v.seals) - 1
+		}
+		st := v.streams[h.Stream]
+		if st == nil {
+			st = &streamState{}
+			v.streams[h.Stream] = st
+		}
+		st.heads = append(st.heads, removedHead{order: v.deferred, rev: h.Revision, hash: h.Hash, seal: ref})
+		v.deferred++
 	}
 	for _, h := range sl.Heads {
 		if want := AuditStream(h.Stream); want != ev.StreamID {
 			return eventstore.Start, bad("names stream %s, which is sealed in %s", h.Stream, want)
 		}
-		st := streams[h.Stream]
+		st := v.streams[h.Stream]
 		if st == nil || h.Revision >= st.next {
-			return eventstore.Start, &MismatchError{Stream: h.Stream, Revision: h.Revision, Reason: fmt.Sprintf("sealed by %s revision %d (seal #%d) but missing from the log: events were removed", ev.StreamID, ev.Revision, sl.Seq)}
+			// Not met before the seal: removed, which markers appended
+			// later must account for.
+			removed(h)
+			continue
 		}
 		stored := st.last
 		var pos eventstore.Position
 		if h.Revision != st.next-1 {
-			evs, err := store.ReadStream(ctx, h.Stream, h.Revision, 1)
-			if err != nil || len(evs) != 1 {
-				return eventstore.Start, fmt.Errorf("seal: verify: read %s revision %d named by %s revision %d: %v", h.Stream, h.Revision, ev.StreamID, ev.Revision, err)
+			evs, err := v.store.ReadStream(ctx, h.Stream, h.Revision, 1)
+			if err != nil && !errors.Is(err, eventstore.ErrStreamNotFound) {
+				return eventstore.Start, fmt.Errorf("seal: verify: read %s revision %d named by %s revision %d: %w", h.Stream, h.Revision, ev.StreamID, ev.Revision, err)
+			}
+			if len(evs) == 0 || evs[0].Revision != h.Revision {
+				// Removed: a later revision (or none) comes first.
+				removed(h)
+				continue
 			}
 			stored, pos = evs[0].Hash, evs[0].Position
 		}
 		if stored != h.Hash {
-			return eventstore.Start, &MismatchError{Stream: h.Stream, Revision: h.Revision, Position: pos, Reason: fmt.Sprintf("its hash %s is not the hash %s sealed by %s revision %d (seal #%d): the stream was rewritten after it was sealed", stored, h.Hash, ev.StreamID, ev.Revision, sl.Seq)}
+			return eventstore.Start, rewritten(h.Stream, h.Revision, h.Hash, pos, stored, sealRef{ev.StreamID, ev.Revision, ev.Position, sl.Seq})
 		}
 	}
 	from, err1 := eventstore.ParsePosition(sl.From)
@@ -209,4 +573,42 @@ func checkSeal(ctx context.Context, store eventstore.Store, pub ed25519.PublicKe
 	}
 	prev.seq, prev.hash = sl.Seq, sl.Hash(ev.StreamID)
 	return to, nil
+}
+
+// rewritten is the mismatch of a sealed head whose stored hash differs.
+func rewritten(stream string, rev uint64, sealed eventstore.Hash, pos eventstore.Position, stored eventstore.Hash, by sealRef) error {
+	return &MismatchError{Stream: stream, Revision: rev, Position: pos, Reason: fmt.Sprintf("its hash %s is not the hash %s sealed by %s revision %d (seal #%d): the stream was rewritten after it was sealed", stored, sealed, by.stream, by.revision, by.seq)}
+}
+
+// checkHead checks a sealed head of stream that was missing from the log
+// when its seal was met: it must have been removed under a marker run, or,
+// if the log met it after the seal, be there with the sealed hash.
+func (v *verifier) checkHead(ctx context.Context, stream string, st *streamState, h removedHead) error {
+	by := v.seals[h.seal]
+	missing := func(why string) error {
+		return &MismatchError{Stream: stream, Revision: h.rev, Reason: fmt.Sprintf("sealed by %s revision %d (seal #%d) but missing from the log: %s", by.stream, by.revision, by.seq, why)}
+	}
+	if st.present(h.rev) {
+		evs, err := v.store.ReadStream(ctx, stream, h.rev, 1)
+		if err != nil && !errors.Is(err, eventstore.ErrStreamNotFound) {
+			return fmt.Errorf("seal: verify: read %s revision %d named by %s revision %d: %w", stream, h.rev, by.stream, by.revision, err)
+		}
+		if len(evs) == 1 && evs[0].Revision == h.rev {
+			if evs[0].Position.Compare(by.position) >= 0 {
+				return missing(fmt.Sprintf("it comes after the seal, at position %s", evs[0].Position))
+			}
+			if evs[0].Hash != h.hash {
+				return rewritten(stream, h.rev, h.hash, evs[0].Position, evs[0].Hash, by)
+			}
+			return nil
+		}
+		// Removed while Verify ran.
+	}
+	if ok, _ := v.covered(stream, h.rev, h.rev); !ok {
+		return missing("events were removed and no signed truncation marker covers them")
+	}
+	if c, ok := v.claims[stream][h.rev+1]; ok && c.hash != h.hash {
+		return &MismatchError{Stream: stream, Revision: h.rev, Reason: fmt.Sprintf("the truncation marker at %s revision %d records its hash as %s, not the hash %s sealed by %s revision %d (seal #%d)", c.marker.StreamID, c.marker.Revision, c.hash, h.hash, by.stream, by.revision, by.seq)}
+	}
+	return nil
 }
