@@ -55,6 +55,13 @@ import (
 //   - Several files are recorded one after the other; the first file with a
 //     bad line stops the run (the files before it stay recorded). A changed
 //     file is a new file: its command IDs change with its hash.
+//   - Legal holds are four line types (TenantLegalHoldPlaced / Released,
+//     IncidentLegalHoldPlaced / Released): "at" is optional (the time the
+//     hold was placed or released; default the line's recording time), a
+//     tenant hold line without "tenant" takes the tenant the file creates
+//     when it creates exactly one, like IncidentOpened. Placing a hold
+//     already in force or releasing one that is not is a line that changed
+//     nothing.
 
 // errNeedsBackfill rejects a line with recordedAt when --backfill is not
 // given; it is reported once per file.
@@ -87,8 +94,8 @@ func parseRecordFlags(args []string, getenv func(string) string, stderr io.Write
 	flags.Usage = func() {
 		fmt.Fprint(flags.Output(), `Usage: socledger record --data DIR [--actor NAME] [--tenant T] [--backfill] FILE…
 
-Record a tenant with its entity profile and an incident's regulatory facts
-through the domain's commands into a data directory. Each FILE is NDJSON,
+Record a tenant with its entity profile, an incident's regulatory facts and
+legal holds through the domain's commands into a data directory. Each FILE is NDJSON,
 one fact per line: {"type": NAME, ...fields} with the event names and fields
 of compliance-spec.md §5 in lowerCamelCase (docs/record-format.md). A bad line
 is reported as FILE:LINE with the field, and then nothing of that file is
@@ -547,7 +554,7 @@ func (p *fileParser) parse(n int, text []byte) (*fact, string, error) {
 		switch {
 		case inc != "" && p.incidentTenant[inc] != "":
 			f.tenant = p.incidentTenant[inc]
-		case typ == "IncidentOpened" && len(p.createdTenants) == 1:
+		case (typ == "IncidentOpened" || tenantHoldLines[typ]) && len(p.createdTenants) == 1:
 			f.tenant = p.createdTenants[0]
 		default:
 			f.tenant = p.r.cfg.Tenant
@@ -827,10 +834,14 @@ var lineTypes = map[string]func() factLine{
 			return incident.CompleteHandling{Meta: m, IncidentID: id, At: at}
 		}}
 	},
-	"AuthorityRequestReceived": func() factLine { return &requestLine{} },
-	"NotificationSubmitted":    func() factLine { return &submittedLine{} },
-	"DelayNotified":            func() factLine { return &delayLine{} },
-	"TimestampCorrected":       func() factLine { return &correctionLine{} },
+	"AuthorityRequestReceived":  func() factLine { return &requestLine{} },
+	"NotificationSubmitted":     func() factLine { return &submittedLine{} },
+	"DelayNotified":             func() factLine { return &delayLine{} },
+	"TimestampCorrected":        func() factLine { return &correctionLine{} },
+	"TenantLegalHoldPlaced":     func() factLine { return &tenantHoldPlacedLine{} },
+	"TenantLegalHoldReleased":   func() factLine { return &tenantHoldReleasedLine{} },
+	"IncidentLegalHoldPlaced":   func() factLine { return &incidentHoldPlacedLine{} },
+	"IncidentLegalHoldReleased": func() factLine { return &incidentHoldReleasedLine{} },
 }
 
 // lineTypeNames returns the line type names, sorted.
@@ -1170,4 +1181,73 @@ func (p *fileParser) targetLine(n, cur int, inc string) (*fact, error) {
 		return nil, fe(fmt.Sprintf("that line is %s, not a regulatory fact with a time to correct", tf.typ))
 	}
 	return tf, nil
+}
+
+// tenantHoldLines are the line types of a tenant's legal hold.
+var tenantHoldLines = map[string]bool{"TenantLegalHoldPlaced": true, "TenantLegalHoldReleased": true}
+
+// tenantHoldPlacedLine puts the tenant on legal hold.
+type tenantHoldPlacedLine struct {
+	lineHead
+	At        *time.Time `json:"at"`
+	Reason    string     `json:"reason"`
+	Reference string     `json:"reference"`
+}
+
+func (*tenantHoldPlacedLine) incidentID() string { return "" }
+
+func (l *tenantHoldPlacedLine) build(m domain.Meta, _ map[string]bool, f *fact, _ *fileParser) error {
+	if l.At != nil {
+		m.At = *l.At
+	}
+	f.tcmd = tenant.PlaceLegalHold{Meta: m, Reason: l.Reason, Reference: l.Reference}
+	return nil
+}
+
+// tenantHoldReleasedLine ends the tenant's legal hold.
+type tenantHoldReleasedLine struct {
+	lineHead
+	At     *time.Time `json:"at"`
+	Reason string     `json:"reason"`
+}
+
+func (*tenantHoldReleasedLine) incidentID() string { return "" }
+
+func (l *tenantHoldReleasedLine) build(m domain.Meta, _ map[string]bool, f *fact, _ *fileParser) error {
+	if l.At != nil {
+		m.At = *l.At
+	}
+	f.tcmd = tenant.ReleaseLegalHold{Meta: m, Reason: l.Reason}
+	return nil
+}
+
+// incidentHoldPlacedLine puts an incident on legal hold.
+type incidentHoldPlacedLine struct {
+	incidentHead
+	At        *time.Time `json:"at"`
+	Reason    string     `json:"reason"`
+	Reference string     `json:"reference"`
+}
+
+func (l *incidentHoldPlacedLine) build(m domain.Meta, _ map[string]bool, f *fact, _ *fileParser) error {
+	if l.At != nil {
+		m.At = *l.At
+	}
+	f.icmd = incident.PlaceLegalHold{Meta: m, IncidentID: l.Incident, Reason: l.Reason, Reference: l.Reference}
+	return nil
+}
+
+// incidentHoldReleasedLine ends an incident's legal hold.
+type incidentHoldReleasedLine struct {
+	incidentHead
+	At     *time.Time `json:"at"`
+	Reason string     `json:"reason"`
+}
+
+func (l *incidentHoldReleasedLine) build(m domain.Meta, _ map[string]bool, f *fact, _ *fileParser) error {
+	if l.At != nil {
+		m.At = *l.At
+	}
+	f.icmd = incident.ReleaseLegalHold{Meta: m, IncidentID: l.Incident, Reason: l.Reason}
+	return nil
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"io"
 	"os"
@@ -16,6 +17,7 @@ import (
 	"github.com/socledger/socledger/eventstore"
 	"github.com/socledger/socledger/eventstore/embedded"
 	"github.com/socledger/socledger/eventstore/embedded/vfs"
+	"github.com/socledger/socledger/projections/legalhold"
 )
 
 // The scenario files of compliance-spec.md §7 (and variants) in testdata.
@@ -251,6 +253,14 @@ func TestRecordRejectsBadLines(t *testing.T) {
 		{"unknown time zone", `{"type":"TenantCreated","tenant":"acme2","name":"ACME 2","regimes":["GDPR"],"memberState":"DE","tz":"Europe/Atlantis"}`, false, []string{":3:", "field tz", "Europe/Atlantis"}},
 		{"profile rule", `{"type":"TenantCreated","tenant":"acme2","name":"ACME 2","regimes":["DORA"],"memberState":"DE"}`, false, []string{":3:", "field doraEntityType: required"}},
 		{"tenant twice", `{"type":"TenantCreated","tenant":"acme","name":"ACME","regimes":["GDPR"],"memberState":"DE"}`, false, []string{":3:", "already exists"}},
+		{"hold without a reason", `{"type":"IncidentLegalHoldPlaced","incident":"INC-1"}`, false, []string{":3:", "IncidentLegalHoldPlaced: field reason: missing"}},
+		{"hold reason on two lines", `{"type":"TenantLegalHoldPlaced","reason":"litigation\nhold"}`, false, []string{":3:", "TenantLegalHoldPlaced: field reason", "control character"}},
+		{"hold reference too long", `{"type":"IncidentLegalHoldPlaced","incident":"INC-1","reason":"litigation","reference":"` + strings.Repeat("x", incident.MaxHoldReferenceLen+1) + `"}`, false, []string{":3:", "field reference", "longer than"}},
+		{"release with a reference", `{"type":"TenantLegalHoldReleased","reason":"settled","reference":"LIT-1"}`, false, []string{":3:", "field reference: unknown field"}},
+		{"release without a reason", `{"type":"IncidentLegalHoldReleased","incident":"INC-1","at":"2025-03-05T09:00:00Z"}`, false, []string{":3:", "field reason: missing"}},
+		{"hold on a tenant not created", `{"type":"TenantLegalHoldPlaced","tenant":"globex","reason":"litigation"}`, false, []string{":3:", "globex", "not found"}},
+		{"hold on an incident not opened", `{"type":"IncidentLegalHoldPlaced","tenant":"acme","incident":"INC-9","reason":"litigation"}`, false, []string{":3:", "INC-9", "not found"}},
+		{"hold with a bad time", `{"type":"IncidentLegalHoldPlaced","incident":"INC-1","reason":"litigation","at":"yesterday"}`, false, []string{":3:", "field at", "RFC 3339"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -386,5 +396,87 @@ func TestRecordDataDirInUse(t *testing.T) {
 	_, err = runRecord(t, "--data", dir, scenario17File)
 	if !errors.Is(err, vfs.ErrLocked) || !strings.Contains(err.Error(), "in use") {
 		t.Errorf("record beside a writer: %v", err)
+	}
+}
+
+func TestRecordLegalHolds(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	file := tempFile(t, "holds.ndjson", lineTenant+"\n"+lineOpen+"\n"+
+		`{"type":"TenantLegalHoldPlaced","reason":" Litigation hold requested by legal ","reference":"LIT-2026-014","at":"2025-03-04T08:00:00Z"}`+"\n"+
+		`{"type":"IncidentLegalHoldPlaced","incident":"INC-1","reason":"Criminal complaint","at":"2025-03-04T09:00:00Z"}`+"\n"+
+		`{"type":"IncidentLegalHoldPlaced","incident":"INC-1","reason":"Placed twice"}`+"\n"+
+		`{"type":"IncidentLegalHoldReleased","incident":"INC-1","reason":"Proceedings closed","at":"2025-06-01T09:00:00Z"}`+"\n"+
+		`{"type":"TenantLegalHoldReleased","reason":"Settled"}`+"\n")
+	out, err := runRecord(t, "--data", dir, file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasSuffix(out, ": 6 facts recorded, 0 already recorded, 1 changed nothing\n") {
+		t.Errorf("stdout %q", out)
+	}
+	var tenantEvents []tenant.Event
+	var incidentEvents []incident.Event
+	for _, ev := range readAllEvents(t, dir) {
+		switch ev.StreamID {
+		case "tenant-acme":
+			e, err := tenant.Codec().Decode(ev.Type, ev.Meta.Schema, ev.Data)
+			if err != nil {
+				t.Fatal(err)
+			}
+			tenantEvents = append(tenantEvents, e)
+		case "incident-acme.INC-1":
+			incidentEvents = append(incidentEvents, decodeIncident(t, ev))
+		}
+	}
+	if len(tenantEvents) != 3 || len(incidentEvents) != 4 {
+		t.Fatalf("tenant events %#v, incident events %#v", tenantEvents, incidentEvents)
+	}
+	if got, want := tenantEvents[1], (tenant.LegalHoldPlaced{Reason: "Litigation hold requested by legal", Reference: "LIT-2026-014",
+		At: time.Date(2025, 3, 4, 8, 0, 0, 0, time.UTC)}); got != want {
+		t.Errorf("tenant hold %#v, want %#v", got, want)
+	}
+	if r, ok := tenantEvents[2].(tenant.LegalHoldReleased); !ok || r.Reason != "Settled" || time.Since(r.At) > time.Hour {
+		t.Errorf("tenant release %#v, want one at the time of recording", tenantEvents[2])
+	}
+	if got, want := incidentEvents[2], (incident.LegalHoldPlaced{Reason: "Criminal complaint", At: time.Date(2025, 3, 4, 9, 0, 0, 0, time.UTC)}); got != want {
+		t.Errorf("incident hold %#v, want %#v", got, want)
+	}
+	if got, want := incidentEvents[3], (incident.LegalHoldReleased{Reason: "Proceedings closed", At: time.Date(2025, 6, 1, 9, 0, 0, 0, time.UTC)}); got != want {
+		t.Errorf("incident release %#v, want %#v", got, want)
+	}
+}
+
+// TestRecordTenantHoldReachesTheProjection: a tenant hold recorded by
+// record holds the tenant's log events in the legal hold projection over
+// the same data directory.
+func TestRecordTenantHoldReachesTheProjection(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	file := tempFile(t, "hold.ndjson", lineTenant+"\n"+`{"type":"TenantLegalHoldPlaced","reason":"Litigation hold"}`+"\n")
+	if _, err := runRecord(t, "--data", dir, file); err != nil {
+		t.Fatal(err)
+	}
+	st, err := embedded.Open(dir, embedded.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	p := legalhold.New(st)
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- p.Run(ctx) }()
+	evs := readAllEvents(t, dir)
+	h, err := p.Holds(ctx, evs[len(evs)-1].Position)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !h("log-acme.fw01", eventstore.NewEventID()) || h("log-globex.fw01", eventstore.NewEventID()) {
+		t.Error("the tenant hold does not hold exactly the tenant's log events")
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Errorf("Run: %v", err)
 	}
 }

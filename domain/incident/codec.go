@@ -11,13 +11,14 @@ var codec = newCodec()
 
 func newCodec() *domain.Codec[Event] {
 	c := domain.NewCodec[Event]()
-	for _, e := range slices.Concat(caseEvents, regulatoryEvents) {
+	for _, e := range slices.Concat(caseEvents, regulatoryEvents, holdEvents) {
 		c.Register(e, 1)
 	}
 	return c
 }
 
 // Codec returns the codec of incident events: every case event
-// (CaseEventTypes) and every regulatory event (RegulatoryEventTypes), all at
-// schema 1. It is built once; use it from any number of goroutines.
+// (CaseEventTypes), every regulatory event (RegulatoryEventTypes) and the
+// legal hold events (LegalHoldEventTypes), all at schema 1. It is built
+// once; use it from any number of goroutines.
 func Codec() *domain.Codec[Event] { return codec }

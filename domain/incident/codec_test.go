@@ -12,13 +12,13 @@ import (
 	"github.com/socledger/socledger/domain/incident"
 )
 
-// TestCodecTypes checks that the codec knows exactly the case and the
-// regulatory event types, all at schema 1, with stable
+// TestCodecTypes checks that the codec knows exactly the case, the
+// regulatory and the legal hold event types, all at schema 1, with stable
 // "incident.<past_tense_snake_case>" names.
 func TestCodecTypes(t *testing.T) {
 	t.Parallel()
 	c := incident.Codec()
-	want := append(incident.CaseEventTypes(), incident.RegulatoryEventTypes()...)
+	want := slices.Concat(incident.CaseEventTypes(), incident.RegulatoryEventTypes(), incident.LegalHoldEventTypes())
 	slices.Sort(want)
 	if got := c.Types(); !reflect.DeepEqual(got, want) {
 		t.Fatalf("codec types\n got %v\nwant %v", got, want)

@@ -75,6 +75,15 @@
 //   - Titles are one line of at most 256 bytes; descriptions, notes and
 //     reasons at most 64 KiB; observable values 4 KiB. Event times are the
 //     command's time in UTC.
+//   - Legal hold (legalhold.go): PlaceLegalHold and ReleaseLegalHold record
+//     "incident.legal_hold_placed" and "incident.legal_hold_released"
+//     (State.LegalHold). They are accepted in any status, closed and merged
+//     included (a hold matters most once the case is closed), never on an
+//     incident not opened (domain.ErrNotFound). The reason is required and
+//     the reference optional, each one trimmed line (MaxHoldReasonLen,
+//     MaxHoldReferenceLen bytes). Placing while on hold and releasing while
+//     not on hold are no-ops whatever the reason: to change a hold's reason,
+//     release it and place it again.
 //   - Case's slices are shared between versions of the state: appends go in
 //     place into a shared backing array (claimed with a compare-and-swap,
 //     so an older or sibling version never sees them), updates (a task

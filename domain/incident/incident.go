@@ -47,6 +47,9 @@ type State struct {
 	// Reg holds the regulatory facts (compliance-spec.md §5); see
 	// regulatory.go.
 	Reg Regulatory
+	// LegalHold is the incident's explicit legal hold (LegalHold.Held says
+	// whether it is on hold); see legalhold.go.
+	LegalHold LegalHold
 }
 
 // Decider is the incident aggregate.
@@ -60,6 +63,10 @@ func Decide(c Command, s State) ([]Event, error) {
 	if err := domain.ValidateID("incident", c.Incident()); err != nil {
 		return nil, err
 	}
+	switch c.(type) {
+	case PlaceLegalHold, ReleaseLegalHold:
+		return decideLegalHold(c, s)
+	}
 	if rc, ok := c.(regulatoryCommand); ok {
 		return decideRegulatory(rc, s)
 	}
@@ -68,6 +75,11 @@ func Decide(c Command, s State) ([]Event, error) {
 
 // Evolve applies e to s.
 func Evolve(s State, e Event) State {
+	switch e.(type) {
+	case LegalHoldPlaced, LegalHoldReleased:
+		s.LegalHold = evolveLegalHold(s.LegalHold, e)
+		return s
+	}
 	if re, ok := e.(regulatoryEvent); ok {
 		s.Reg = evolveRegulatory(s.Reg, re)
 		return s

@@ -15,7 +15,7 @@ import (
 func TestSamples(t *testing.T) {
 	t.Parallel()
 	c := tenant.Codec()
-	if got, want := c.Types(), []string{"tenant.created", "tenant.profile_changed", "tenant.renamed", "tenant.sla_changed"}; !reflect.DeepEqual(got, want) {
+	if got, want := c.Types(), []string{"tenant.created", "tenant.legal_hold_placed", "tenant.legal_hold_released", "tenant.profile_changed", "tenant.renamed", "tenant.sla_changed"}; !reflect.DeepEqual(got, want) {
 		t.Fatalf("Types() = %v, want %v", got, want)
 	}
 	for _, ev := range domaintest.CheckSamples(t, c, filepath.Join("testdata", "events")) {

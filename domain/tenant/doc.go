@@ -4,9 +4,10 @@
 // (regimes, NIS2 class, TSP flag, entity types, Member State, time zone,
 // holiday calendar, month rule). Its stream is "tenant-<tenant>".
 //
-// Commands: Create, Rename, ChangeProfile and ChangeSLA; events
-// "tenant.created", "tenant.renamed", "tenant.profile_changed" and
-// "tenant.sla_changed". Decisions:
+// Commands: Create, Rename, ChangeProfile, ChangeSLA, PlaceLegalHold and
+// ReleaseLegalHold; events "tenant.created", "tenant.renamed",
+// "tenant.profile_changed", "tenant.sla_changed",
+// "tenant.legal_hold_placed" and "tenant.legal_hold_released". Decisions:
 //
 //   - The tenant ID is the command's Meta.Tenant (domain.ValidateTenantID);
 //     Stream takes that one argument because the stream has no ID part.
@@ -24,4 +25,12 @@
 //     policy. Field names look like "sla.acknowledgeMinutes.critical".
 //   - Names are trimmed, 1 to MaxNameLen characters, with no control
 //     characters. Event times are the command's business time, in UTC.
+//   - A legal hold keeps every log event of the tenant from expiring while
+//     it is in force (State.LegalHold.Held). Placing and releasing it need a
+//     reason: one trimmed line of at most MaxHoldReasonLen characters; the
+//     optional reference (the matter or request, one line of at most
+//     MaxHoldReferenceLen characters) is recorded when placing. Placing a
+//     hold on a tenant already on hold, or releasing one not on hold, records
+//     nothing, whatever the reason: to change a hold's reason, release it and
+//     place it again. Both need the tenant to exist (domain.ErrNotFound).
 package tenant

@@ -130,7 +130,9 @@ func newCodec() *domain.Codec[Event] {
 		Register(Created{}, 1).
 		Register(Renamed{}, 1).
 		Register(ProfileChanged{}, 1).
-		Register(SLAChanged{}, 1)
+		Register(SLAChanged{}, 1).
+		Register(LegalHoldPlaced{}, 1).
+		Register(LegalHoldReleased{}, 1)
 }
 
 // Codec returns the codec of tenant events.
@@ -148,6 +150,9 @@ type State struct {
 	// that of the last profile change (zero if the profile never changed).
 	CreatedAt        time.Time
 	ProfileChangedAt time.Time
+	// LegalHold is the tenant's explicit legal hold (LegalHold.Held says
+	// whether it is on hold).
+	LegalHold LegalHold
 }
 
 // Exists reports whether the tenant was created.
@@ -230,6 +235,12 @@ func Decide(c Command, s State) ([]Event, error) {
 			return nil, nil
 		}
 		return []Event{SLAChanged{SLA: sla, At: at}}, nil
+
+	case PlaceLegalHold:
+		return decidePlaceLegalHold(c, s)
+
+	case ReleaseLegalHold:
+		return decideReleaseLegalHold(c, s)
 	}
 	return nil, fmt.Errorf("tenant: unknown command %T: %w", c, domain.ErrInvalid)
 }
@@ -250,6 +261,10 @@ func Evolve(s State, e Event) State {
 		s.ProfileChangedAt = e.At
 	case SLAChanged:
 		s.SLA = e.SLA.Clone()
+	case LegalHoldPlaced:
+		s.LegalHold = LegalHold{Held: true, Reason: e.Reason, Reference: e.Reference, Since: e.At}
+	case LegalHoldReleased:
+		s.LegalHold = LegalHold{}
 	}
 	return s
 }

@@ -460,3 +460,140 @@ func TestSLAPolicy(t *testing.T) {
 		t.Error("Clone / Equal wrong")
 	}
 }
+
+func TestLegalHold(t *testing.T) {
+	t.Parallel()
+	later := t0.Add(48 * time.Hour)
+	placed := tenant.LegalHoldPlaced{Reason: "Litigation hold requested by legal", Reference: "LIT-2026-014", At: t0}
+	place := func(id, reason, ref string) tenant.PlaceLegalHold {
+		return tenant.PlaceLegalHold{Meta: meta(id), Reason: reason, Reference: ref}
+	}
+	release := func(id, reason string) tenant.ReleaseLegalHold {
+		return tenant.ReleaseLegalHold{Meta: meta(id), Reason: reason}
+	}
+	domaintest.RunDecider(t, tenant.Decider, []domaintest.Row[tenant.Command, tenant.Event]{
+		{
+			Name:  "place a hold: reason and reference trimmed, time in UTC",
+			Given: []tenant.Event{created()},
+			When: tenant.PlaceLegalHold{Meta: domain.Meta{CommandID: "h1", Tenant: "acme", Actor: "user:alice", At: t0.In(time.FixedZone("CET", 3600))},
+				Reason: "  Litigation hold requested by legal ", Reference: " LIT-2026-014 "},
+			Want: []tenant.Event{placed},
+		},
+		{
+			Name:  "place a hold without a reference",
+			Given: []tenant.Event{created()},
+			When:  place("h1", "Regulator inquiry", "  "),
+			Want:  []tenant.Event{tenant.LegalHoldPlaced{Reason: "Regulator inquiry", At: t0}},
+		},
+		{
+			Name:  "placing a hold on a tenant on hold is a no-op, whatever the reason",
+			Given: []tenant.Event{created(), placed},
+			When:  place("h2", "Another matter", "LIT-2026-015"),
+		},
+		{
+			Name:    "place a hold on a missing tenant",
+			When:    place("h1", "Litigation", ""),
+			WantErr: domain.ErrNotFound,
+		},
+		{
+			Name:      "place a hold without a reason",
+			Given:     []tenant.Event{created()},
+			When:      place("h1", " ", "LIT-1"),
+			WantErr:   domain.ErrInvalid,
+			WantField: "reason",
+		},
+		{
+			Name:      "a hold's reason is one line",
+			Given:     []tenant.Event{created()},
+			When:      place("h1", "Litigation\nhold", ""),
+			WantErr:   domain.ErrInvalid,
+			WantField: "reason",
+		},
+		{
+			Name:      "a hold's reason is bounded",
+			Given:     []tenant.Event{created()},
+			When:      place("h1", strings.Repeat("r", tenant.MaxHoldReasonLen+1), ""),
+			WantErr:   domain.ErrInvalid,
+			WantField: "reason",
+		},
+		{
+			Name:      "a hold's reference is one line",
+			Given:     []tenant.Event{created()},
+			When:      place("h1", "Litigation", "LIT\t1"),
+			WantErr:   domain.ErrInvalid,
+			WantField: "reference",
+		},
+		{
+			Name:      "a hold's reference is bounded",
+			Given:     []tenant.Event{created()},
+			When:      place("h1", "Litigation", strings.Repeat("x", tenant.MaxHoldReferenceLen+1)),
+			WantErr:   domain.ErrInvalid,
+			WantField: "reference",
+		},
+		{
+			Name:      "field errors come before the tenant's existence",
+			When:      place("h1", "", ""),
+			WantErr:   domain.ErrInvalid,
+			WantField: "reason",
+		},
+		{
+			Name:      "placing a hold needs a command ID",
+			Given:     []tenant.Event{created()},
+			When:      tenant.PlaceLegalHold{Meta: domain.Meta{Tenant: "acme", Actor: "user:alice", At: t0}, Reason: "x"},
+			WantErr:   domain.ErrInvalid,
+			WantField: "commandId",
+		},
+
+		{
+			Name:  "release a hold",
+			Given: []tenant.Event{created(), placed},
+			When:  release("r1", " Litigation settled "),
+			Want:  []tenant.Event{tenant.LegalHoldReleased{Reason: "Litigation settled", At: t0}},
+		},
+		{
+			Name:  "releasing a tenant not on hold is a no-op",
+			Given: []tenant.Event{created()},
+			When:  release("r1", "Litigation settled"),
+		},
+		{
+			Name:  "releasing a hold already released is a no-op",
+			Given: []tenant.Event{created(), placed, tenant.LegalHoldReleased{Reason: "settled", At: t0}},
+			When:  release("r2", "settled"),
+		},
+		{
+			Name:  "a hold can be placed again after a release",
+			Given: []tenant.Event{created(), placed, tenant.LegalHoldReleased{Reason: "settled", At: t0}},
+			When:  place("h2", "Appeal filed", "LIT-2026-014-A"),
+			Want:  []tenant.Event{tenant.LegalHoldPlaced{Reason: "Appeal filed", Reference: "LIT-2026-014-A", At: t0}},
+		},
+		{
+			Name:      "release without a reason",
+			Given:     []tenant.Event{created(), placed},
+			When:      release("r1", ""),
+			WantErr:   domain.ErrInvalid,
+			WantField: "reason",
+		},
+		{
+			Name:      "a release's reason is one line",
+			Given:     []tenant.Event{created(), placed},
+			When:      release("r1", "settled\r\n"+"really"),
+			WantErr:   domain.ErrInvalid,
+			WantField: "reason",
+		},
+		{
+			Name:    "release the hold of a missing tenant",
+			When:    release("r1", "settled"),
+			WantErr: domain.ErrNotFound,
+		},
+	})
+
+	// Evolve: the hold in force, then none.
+	s := tenant.Decider.Fold(tenant.State{}, []tenant.Event{created(), placed})
+	if want := (tenant.LegalHold{Held: true, Reason: placed.Reason, Reference: placed.Reference, Since: t0}); s.LegalHold != want {
+		t.Fatalf("after placing: %+v, want %+v", s.LegalHold, want)
+	}
+	s = tenant.Evolve(s, tenant.LegalHoldReleased{Reason: "settled", At: later})
+	if s.LegalHold != (tenant.LegalHold{}) {
+		t.Fatalf("after releasing: %+v, want no hold", s.LegalHold)
+	}
+}
