@@ -13,11 +13,14 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/socledger/socledger/eventstore/embedded"
 )
 
 // syncBuffer is a bytes.Buffer safe for concurrent use: serve logs to it
@@ -363,8 +366,66 @@ func TestParseServeFlags(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got != tt.want {
-				t.Errorf("got %+v, want %+v", got, tt.want)
+			want := tt.want
+			if want.Retention.interval == 0 {
+				want.Retention.interval, want.Retention.rate = defaultScavengeInterval, embedded.DefaultScavengeRate
+			}
+			if !reflect.DeepEqual(got, want) {
+				t.Errorf("got %+v, want %+v", got, want)
+			}
+		})
+	}
+}
+
+func TestServeRetentionFlags(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name    string
+		args    []string
+		env     map[string]string
+		want    retentionFlags
+		wantErr string
+	}{
+		{name: "none", want: retentionFlags{interval: time.Hour, rate: 32 << 20}},
+		{
+			name: "every tenant and one exempt",
+			args: []string{"--retain", "log=90d", "--retain", "log-acme=forever", "--retain", "log-beta=36h", "--scavenge-interval", "10m", "--scavenge-rate", "8M"},
+			want: retentionFlags{rules: []embedded.RetentionRule{{Prefix: "log-", MaxAge: 90 * 24 * time.Hour}, {Prefix: "log-acme.", MaxAge: 0}, {Prefix: "log-beta.", MaxAge: 36 * time.Hour}},
+				interval: 10 * time.Minute, rate: 8 << 20},
+		},
+		{
+			name: "environment, a flag overrides a rule",
+			args: []string{"--retain", "log=30d"},
+			env:  map[string]string{"SOCLEDGER_RETAIN": "log=90d, log-acme=7d", "SOCLEDGER_SCAVENGE_RATE": "512K"},
+			want: retentionFlags{rules: []embedded.RetentionRule{{Prefix: "log-", MaxAge: 30 * 24 * time.Hour}, {Prefix: "log-acme.", MaxAge: 7 * 24 * time.Hour}},
+				interval: time.Hour, rate: 512 << 10},
+		},
+		{name: "alerts are kept for good", args: []string{"--retain", "alert=30d"}, wantErr: `rule "alert=30d": only log streams expire`},
+		{name: "audit from the environment", env: map[string]string{"SOCLEDGER_RETAIN": "audit-acme=1d"}, wantErr: `SOCLEDGER_RETAIN: rule "audit-acme=1d": only log streams expire`},
+		{name: "bad age", args: []string{"--retain", "log=soon"}, wantErr: `age "soon"`},
+		{name: "zero days", args: []string{"--retain", "log=0d"}, wantErr: `age "0d"`},
+		{name: "bad tenant", args: []string{"--retain", "log-Acme Corp=1d"}, wantErr: "tenant"},
+		{name: "no equals", args: []string{"--retain", "log"}, wantErr: "want CATEGORY[-TENANT]=AGE"},
+		{name: "bad rate", args: []string{"--scavenge-rate", "fast"}, wantErr: `rate "fast"`},
+		{name: "bad interval", args: []string{"--scavenge-interval", "0s"}, wantErr: "positive duration"},
+		{name: "needs the sealer", args: []string{"--retain", "log=90d", "--seal-interval", "0"}, wantErr: "--retain needs the sealer"},
+		{name: "not on a cluster", args: []string{"--retain", "log=90d", "--store", "esdb", "--esdb-url", "esdb://db:2113", "--seal-key", "k"}, wantErr: "--retain applies to the embedded store"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			got, err := parseServeFlags(tt.args, env(tt.env), io.Discard)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("err = %v, want one containing %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(got.Retention, tt.want) {
+				t.Errorf("got %+v, want %+v", got.Retention, tt.want)
 			}
 		})
 	}

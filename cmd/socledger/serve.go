@@ -27,6 +27,7 @@ import (
 	"github.com/socledger/socledger/eventstore/esdb"
 	"github.com/socledger/socledger/eventstore/seal"
 	"github.com/socledger/socledger/frontend"
+	"github.com/socledger/socledger/projections/legalhold"
 )
 
 // shutdownTimeout bounds how long serve waits for in-flight requests once
@@ -43,6 +44,8 @@ type serveConfig struct {
 	// 0 turns sealing off.
 	SealKey      string
 	SealInterval time.Duration
+	// Retention is the log retention (embedded store only).
+	Retention retentionFlags
 	// ESDB, when set (--store esdb), puts the event store on a KurrentDB /
 	// EventStoreDB cluster; nil means the embedded store in DataDir.
 	ESDB *esdbServe
@@ -107,6 +110,7 @@ func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer
 		interval = v
 		return nil
 	})
+	addRetentionFlags(flags, getenv, &cfg.Retention)
 	flags.Usage = func() {
 		fmt.Fprint(flags.Output(), serveUsage)
 		flags.PrintDefaults()
@@ -130,9 +134,18 @@ func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer
 		return serveConfig{}, fmt.Errorf("serve: --seal-interval %q: want a duration such as 1m or 30s, or 0 to turn sealing off", interval)
 	}
 	cfg.SealInterval = d
+	if cfg.Retention.envErr != nil {
+		return serveConfig{}, fmt.Errorf("serve: %w", cfg.Retention.envErr)
+	}
 	esdbCfg, err := store.esdbConfig("serve", getenv)
 	if err != nil {
 		return serveConfig{}, err
+	}
+	if len(cfg.Retention.rules) > 0 && esdbCfg != nil {
+		return serveConfig{}, errors.New("serve: --retain applies to the embedded store; on a cluster, expire log streams with the cluster's own stream metadata ($maxAge) and scavenge")
+	}
+	if len(cfg.Retention.rules) > 0 && cfg.SealInterval == 0 {
+		return serveConfig{}, errors.New("serve: --retain needs the sealer, which records every removal in a signed marker so that verify still passes: do not pass --seal-interval 0")
 	}
 	if esdbCfg == nil {
 		if cfg.SealKey == "" {
@@ -183,15 +196,16 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 
 	var (
 		store   eventstore.Store
-		cluster *esdb.Store // the store, on a cluster
-		where   string      // the cluster, for messages
+		local   *embedded.Store // the store, embedded
+		cluster *esdb.Store     // the store, on a cluster
+		where   string          // the cluster, for messages
 	)
 	if cfg.ESDB == nil {
 		st, err := openEmbedded(cfg.DataDir, logger)
 		if err != nil {
 			return err
 		}
-		store = st
+		store, local = st, st
 	} else {
 		c := cfg.ESDB.Config
 		// Connect in the background, serving /healthz meanwhile. The
@@ -251,6 +265,25 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 		var wg sync.WaitGroup
 		if sealer != nil {
 			wg.Go(func() { runSealer(sealCtx, stopSealing, sealer, cfg.SealInterval, logger) })
+		}
+		if local != nil && sealer != nil && len(cfg.Retention.rules) > 0 {
+			holds := legalhold.New(store)
+			wg.Go(func() {
+				if err := holds.Run(bg); err != nil && bg.Err() == nil {
+					logger.Error().Err(err).Str("component", "retention").Msg("legal hold projection stopped; no log event expires until serve restarts")
+				}
+			})
+			ret := embedded.Retention{
+				Rules: cfg.Retention.rules,
+				Holds: holds.Holds,
+				// Markers are appended like seals: never cut short
+				// before the shutdown deadline.
+				BeforeRemove: func(_ context.Context, cuts []eventstore.Truncation) error {
+					return sealer.RecordTruncations(sealCtx, cuts)
+				},
+				IORate: cfg.Retention.rate,
+			}
+			wg.Go(func() { runScavenger(bg, local, ret, firstScavengeDelay, cfg.Retention.interval, logger) })
 		}
 		if cluster != nil {
 			watchCluster(bg, cluster, where, cfg.ESDB.PingInterval, ready, logger)

@@ -73,6 +73,9 @@ Flags:
 	}
 	fmt.Fprintf(stdout, "ok: %d events in %d streams and %d seals match (key %s), checked in %s\n",
 		rep.Events, rep.Streams, rep.Seals, seal.KeyID(pub), time.Since(start).Round(time.Millisecond))
+	if rep.Truncations > 0 {
+		fmt.Fprintf(stdout, "note: %d events were removed by retention, each run recorded in one of %d signed truncation markers\n", rep.Removed, rep.Truncations)
+	}
 	if rep.Unsealed > 0 {
 		fmt.Fprintf(stdout, "note: the last %d events (after position %s) are chained but not sealed yet\n", rep.Unsealed, rep.SealedUpTo)
 	}

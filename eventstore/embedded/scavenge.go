@@ -52,17 +52,14 @@ type RetentionRule struct {
 	MaxAge time.Duration
 }
 
-// HoldFunc reports whether an event must be kept although it expired (a
-// legal hold).
-type HoldFunc func(stream string, id eventstore.EventID) bool
-
 // Retention configures a scavenge pass.
 type Retention struct {
 	Rules []RetentionRule
 	// Holds, when set, is called at the start of the pass with the position
 	// of the last event then (eventstore.Start for an empty store), and
-	// returns the legal holds as of that position.
-	Holds func(ctx context.Context, upTo eventstore.Position) (HoldFunc, error)
+	// returns the legal holds as of that position: a function that reports
+	// whether an event must be kept although it expired.
+	Holds func(ctx context.Context, upTo eventstore.Position) (func(stream string, id eventstore.EventID) bool, error)
 	// BeforeRemove, when set, is called with the runs of events a segment
 	// rewrite removes, before the removal takes effect (and with nothing
 	// yet removed when it fails, which ends the pass with its error).
@@ -156,7 +153,7 @@ func (s *Store) Scavenge(ctx context.Context, r Retention) (ScavengeReport, erro
 	if minAge == 0 {
 		return rep, nil
 	}
-	held := HoldFunc(func(string, eventstore.EventID) bool { return false })
+	held := func(string, eventstore.EventID) bool { return false }
 	if r.Holds != nil {
 		h, err := r.Holds(ctx, pos(last))
 		if err != nil {
@@ -217,7 +214,7 @@ type scavenger struct {
 	r      *Retention
 	now    time.Time
 	minAge time.Duration
-	held   HoldFunc
+	held   func(stream string, id eventstore.EventID) bool
 	pace   *pacer
 	segs   []*segment
 	heads  map[string]uint64 // stream → last revision, as looked up this pass

@@ -318,7 +318,7 @@ func TestScavengeLegalHold(t *testing.T) {
 		}
 	}
 	var asked eventstore.Position
-	ret := embedded.Retention{Rules: logRetention, Holds: func(_ context.Context, upTo eventstore.Position) (embedded.HoldFunc, error) {
+	ret := embedded.Retention{Rules: logRetention, Holds: func(_ context.Context, upTo eventstore.Position) (func(string, eventstore.EventID) bool, error) {
 		asked = upTo
 		return func(stream string, id eventstore.EventID) bool { return id == heldEv.EventID }, nil
 	}}
