@@ -7,7 +7,7 @@ STATICCHECK_VERSION ?= v0.8.2
 
 .DEFAULT_GOAL := help
 
-.PHONY: help run test check bench lint gen build
+.PHONY: help run test check bench bench-scale lint gen build
 
 help: ## show this help
 	@echo 'Usage: make <target>'
@@ -34,6 +34,9 @@ bench: ## run the event store, domain and detection benchmarks
 	$(GO) test -run='^$$' -bench=. -benchmem ./eventstore/...
 	$(GO) test -run='^$$' -bench=. -benchmem ./domain/...
 	$(GO) test -run='^$$' -bench=. -benchmem -cpu=1 ./detection/...
+
+bench-scale: ## the embedded store at 50 million events (not part of test; ~10 min; fills the temp dir's disk to 15 GB free; ARGS='--dir /big --json out.json')
+	$(GO) run ./cmd/socledger-scale $(ARGS)
 
 lint: check ## check, plus staticcheck (fetched through the Go module proxy on first use)
 	$(GO) run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION) ./...
