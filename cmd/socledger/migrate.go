@@ -426,8 +426,13 @@ func (m *migration) copyBatch(ctx context.Context, batch []*eventstore.RecordedE
 			continue
 		case errors.Is(err, eventstore.ErrWrongExpectedVersion):
 			actual := "missing"
-			if w, ok := errors.AsType[*eventstore.WrongExpectedVersionError](err); ok {
+			w, ok := errors.AsType[*eventstore.WrongExpectedVersionError](err)
+			if ok {
 				actual = "at revision " + w.Actual.String()
+			}
+			if ok && w.Actual.IsNoStream() && first.Revision > 0 {
+				return fmt.Errorf("%s starts at revision %d in the source: retention removed its older events (an audit.truncated marker records the cut), and a stream on the cluster cannot start past revision 0, so a store with expired log events cannot be migrated; %w",
+					stream, first.Revision, err)
 			}
 			return fmt.Errorf("%s revision %d: the target stream is %s, where the source's is at revision %s: something else writes to the target; migrate into a namespace nothing else uses: %w",
 				stream, first.Revision, actual, expected, err)

@@ -454,3 +454,38 @@ func BenchmarkMigrate(b *testing.B) {
 		})
 	}
 }
+
+// TestMigrateRefusesATruncatedStore: a store whose log streams lost their
+// oldest events to retention cannot be copied to a cluster (whose streams
+// start at revision 0); migrate says so, naming the stream.
+func TestMigrateRefusesATruncatedStore(t *testing.T) {
+	t.Parallel()
+	ctx := testContext(t, time.Minute)
+	dir := t.TempDir()
+	at := time.Now().Add(-100 * 24 * time.Hour)
+	st, err := embedded.Open(dir, embedded.Options{SegmentSize: 64 << 10, Now: func() time.Time { return at }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 1200 {
+		if i == 600 {
+			at = time.Now()
+		}
+		ev := eventstore.EventData{Type: "log.received", Data: fmt.Appendf(nil, `{"line":%d,"msg":"%0200d"}`, i, i)}
+		if _, err := st.Append(ctx, "log-acme.fw", eventstore.Any, ev); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rep, err := st.Scavenge(ctx, embedded.Retention{Rules: []embedded.RetentionRule{{Prefix: "log-", MaxAge: 90 * 24 * time.Hour}}})
+	if err != nil || rep.Removed == 0 {
+		t.Fatalf("scavenge: %+v, %v", rep, err)
+	}
+	if err := st.Close(); err != nil {
+		t.Fatal(err)
+	}
+	srv := esdbtest.Start(t, esdbtest.Options{})
+	_, errOut, err := runMigrate(t, ctx, nil, "--from", "embedded:"+dir, "--to", "esdb:"+srv.URL(), "--verify=false")
+	if err == nil || !strings.Contains(err.Error(), "log-acme.fw starts at revision") || !strings.Contains(err.Error(), "retention removed its older events") {
+		t.Fatalf("migrate of a truncated store: %v, want a refusal naming the stream\n%s", err, errOut)
+	}
+}

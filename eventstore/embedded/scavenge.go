@@ -221,6 +221,9 @@ type scavenger struct {
 	rep    *ScavengeReport
 }
 
+// maxHeadMemo bounds the stream heads a pass remembers.
+const maxHeadMemo = 1 << 16
+
 // scanItem is a record of the segment being scavenged.
 type scanItem struct {
 	off    int64
@@ -267,6 +270,10 @@ func (sc *scavenger) segment(ctx context.Context, seg *segment, fi *fileIndex) (
 			}
 		}
 		items = append(items, scanItem{off: off, size: rec.size, span: rec.span})
+		maxAge := sc.r.maxAge(rec.stream)
+		if maxAge == 0 {
+			return nil // kept for good: nothing to follow
+		}
 		c := cuts[string(rec.stream)]
 		if c == nil {
 			c = &streamCut{first: rec.revision, prev: rec.prev}
@@ -277,9 +284,8 @@ func (sc *scavenger) segment(ctx context.Context, seg *segment, fi *fileIndex) (
 		if c.stopped {
 			return nil
 		}
-		maxAge := sc.r.maxAge(rec.stream)
 		switch {
-		case maxAge == 0 || age <= maxAge:
+		case age <= maxAge:
 			c.stopped = true
 		case sc.held(string(rec.stream), rec.id):
 			c.stopped = true
@@ -364,6 +370,9 @@ func (sc *scavenger) head(ctx context.Context, name string, last uint64) (uint64
 	}
 	if !found {
 		return 0, fmt.Errorf("stream %q not found while looking up its head", name)
+	}
+	if len(sc.heads) >= maxHeadMemo {
+		clear(sc.heads) // a cache: bounded, whatever the number of streams
 	}
 	sc.heads[name] = h.rev
 	return h.rev, nil
