@@ -74,7 +74,10 @@ type config struct {
 	Baseline     time.Duration `json:"baseline_ns"`
 	ScavengeMin  time.Duration `json:"scavenge_min_ns"`
 	SkipScavenge bool          `json:"skip_scavenge,omitempty"`
-	MinFreeGB    float64       `json:"min_free_gb"`
+	// ReadsOnly: time only the reads, on a store kept (--keep) by an
+	// earlier run with the same workload flags.
+	ReadsOnly string  `json:"reads_only,omitempty"`
+	MinFreeGB float64 `json:"min_free_gb"`
 
 	childAppend string // internal: run as the appending child on this data directory
 }
@@ -114,6 +117,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.DurationVar(&c.ScavengeMin, "scavenge-min", 20*time.Second, "append during the scavenge for at least this long")
 	fs.Float64Var(&c.MinFreeGB, "min-free-gb", 15, "stop the appends during the scavenge when the data directory's file system has less than this many GB free")
 	fs.BoolVar(&c.SkipScavenge, "skip-scavenge", false, "skip the appends-during-scavenge step")
+	fs.StringVar(&c.ReadsOnly, "reads-only", "", "only time the ReadStream reads, on the data `directory` an earlier run with the same workload flags kept (--keep)")
 	fs.StringVar(&c.childAppend, "child-append", "", "internal: append to the store in `dir` until killed")
 	if err := fs.Parse(args); err != nil {
 		return c, err
@@ -158,6 +162,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	exe, err := os.Executable()
 	if err != nil {
 		return fmt.Errorf("finding this program to run it as a child: %w", err)
+	}
+	if cfg.ReadsOnly != "" {
+		b := &bench{cfg: cfg, w: w, dir: cfg.ReadsOnly, exe: exe, log: &syncWriter{w: stderr}}
+		res, err := b.readsOnly(ctx)
+		res.finish()
+		res.print(stdout)
+		return err
 	}
 	if err := os.MkdirAll(cfg.Dir, 0o755); err != nil {
 		return err

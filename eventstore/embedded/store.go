@@ -687,10 +687,42 @@ type recRef struct {
 // not known.
 func (r recRef) end() uint64 { return r.pos + uint64(max(r.size, 1)) }
 
+// readParallel is how many reads of one stream read go to the disk at
+// once: a stream spread over the whole log has a few events in each of
+// hundreds of segments, and with a cold page cache each is a disk round
+// trip; issued one after another they would add up.
+const readParallel = 16
+
+// parallel runs fn(0..n-1) on up to readParallel goroutines (inline when n
+// is 1) and returns the error of the lowest index that failed.
+func parallel(n int, fn func(i int) error) error {
+	if n == 1 {
+		return fn(0)
+	}
+	errs := make([]error, n)
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(n, readParallel) {
+		wg.Go(func() {
+			for i := int(next.Add(1) - 1); i < n; i = int(next.Add(1) - 1) {
+				errs[i] = fn(i)
+			}
+		})
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // readStreamOnce probes the segments newest first for the stream's runs,
 // down to the one holding revision from, then reads the wanted events
 // oldest first. Carefully, it checks every index file part's stream name
-// before it uses the part; otherwise only parts it will not read.
+// before it uses the part; otherwise only parts it will not read. Probes,
+// index entry reads and record reads each run readParallel at a time.
 func (s *Store) readStreamOnce(ctx context.Context, name string, from uint64, count int, careful bool) ([]eventstore.RecordedEvent, error) {
 	s.mu.RLock()
 	segs := s.segs
@@ -699,34 +731,40 @@ func (s *Store) readStreamOnce(ctx context.Context, name string, from uint64, co
 	rd := newChunkReader(segs, s.maxAppendSize)
 	var rec parsedRecord
 	var parts []streamPart
-	for i := len(segs) - 1; i >= 0; i-- {
-		if i%64 == 0 {
-			if err := ctx.Err(); err != nil {
-				return nil, err
-			}
-		}
-		ps, err := s.streamParts(segs[i], name, hash)
-		if err != nil {
+	// Probe in batches of growing size: a read of recent events usually
+	// ends in the newest segment or two.
+	batch := 1
+	for hi, stop := len(segs), false; hi > 0 && !stop; batch = min(batch*2, readParallel) {
+		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		stop := false
-		for j := range ps {
-			p := &ps[j]
-			if !p.checked && (careful || p.first+p.count <= from) {
-				ok, err := s.partRecord(rd, p, 0, name, &rec)
-				if err != nil {
-					return nil, err
+		lo := max(0, hi-batch)
+		found := make([][]streamPart, hi-lo)
+		if err := parallel(hi-lo, func(j int) error {
+			var err error
+			found[j], err = s.streamParts(segs[lo+j], name, hash)
+			return err
+		}); err != nil {
+			return nil, err
+		}
+		for i := hi - 1; i >= lo && !stop; i-- {
+			ps := found[i-lo]
+			for j := range ps {
+				p := &ps[j]
+				if !p.checked && (careful || p.first+p.count <= from) {
+					ok, err := s.partRecord(rd, p, 0, name, &rec)
+					if err != nil {
+						return nil, err
+					}
+					if !ok {
+						continue
+					}
 				}
-				if !ok {
-					continue
-				}
+				parts = append(parts, *p)
+				stop = stop || p.first <= from
 			}
-			parts = append(parts, *p)
-			stop = stop || p.first <= from
 		}
-		if stop {
-			break
-		}
+		hi = lo
 	}
 	if len(parts) == 0 {
 		return nil, fmt.Errorf("embedded: read stream %q: %w", name, eventstore.ErrStreamNotFound)
@@ -738,9 +776,9 @@ func (s *Store) readStreamOnce(ctx context.Context, name string, from uint64, co
 	if count > 0 {
 		left = uint64(count)
 	}
-	var out []eventstore.RecordedEvent
-	var refs []recRef
-	var ents []idxEntry
+	type span struct{ lo, hi uint64 }
+	spans := make([]span, len(parts))
+	var wanted []int // parts with events to read
 	for pi := range parts {
 		p := &parts[pi]
 		lo := max(from, p.first)
@@ -749,47 +787,87 @@ func (s *Store) readStreamOnce(ctx context.Context, name string, from uint64, co
 		}
 		hi := lo + min(p.first+p.count-lo, left)
 		left -= hi - lo
-		refs = refs[:0]
+		spans[pi] = span{lo, hi}
+		wanted = append(wanted, pi)
+	}
+	// The records to read, with their part and revision.
+	partRefs := make([][]recRef, len(wanted))
+	if err := parallel(len(wanted), func(w int) error {
+		p, sp := &parts[wanted[w]], spans[wanted[w]]
+		refs := make([]recRef, 0, sp.hi-sp.lo)
 		if p.positions != nil {
-			for _, pos := range p.positions[lo-p.first : hi-p.first] {
+			for _, pos := range p.positions[sp.lo-p.first : sp.hi-p.first] {
 				refs = append(refs, recRef{pos: pos})
 			}
 		} else {
-			var err error
-			if ents, err = p.fi.entries(p.start+lo-p.first, hi-lo, ents[:0]); err != nil {
-				return nil, err
+			ents, err := p.fi.entries(p.start+sp.lo-p.first, sp.hi-sp.lo, nil)
+			if err != nil {
+				return err
 			}
 			for _, e := range ents {
 				refs = append(refs, recRef{pos: p.seg.base + uint64(e.off), size: e.size})
 			}
 		}
+		partRefs[w] = refs
+		return nil
+	}); err != nil {
+		return nil, err
+	}
+	type want struct {
+		ref  recRef
+		part int
+		rev  uint64
+	}
+	var all []want
+	for w, refs := range partRefs {
+		pi := wanted[w]
 		for k, ref := range refs {
-			if len(out)%256 == 0 {
+			all = append(all, want{ref, pi, spans[pi].lo + uint64(k)})
+		}
+	}
+	out := make([]eventstore.RecordedEvent, len(all))
+	// Contiguous shares, one per worker, so each keeps its read-ahead.
+	workers := max(1, min(readParallel, len(all)/16))
+	share := (len(all) + workers - 1) / max(workers, 1)
+	err := parallel(workers, func(wk int) error {
+		from, to := wk*share, min(len(all), (wk+1)*share)
+		rd := rd
+		if workers > 1 {
+			rd = newChunkReader(segs, s.maxAppendSize)
+		}
+		var rec parsedRecord
+		for k := from; k < to; k++ {
+			if (k-from)%256 == 0 {
 				if err := ctx.Err(); err != nil {
-					return nil, err
+					return err
 				}
 			}
+			a := all[k]
+			p := &parts[a.part]
 			// Read ahead only over the stream's next events that lie
 			// close by: a stream's events may be spread over the whole log.
-			until := ref.end()
-			for j := k + 1; j < len(refs) && j <= k+32 && refs[j].pos < until+smallRead; j++ {
-				until = refs[j].end()
+			until := a.ref.end()
+			for j := k + 1; j < to && j <= k+32 && all[j].ref.pos < until+smallRead; j++ {
+				until = all[j].ref.end()
 			}
-			if err := rd.read(ref.pos, until, &rec); err != nil {
-				return nil, err
+			if err := rd.read(a.ref.pos, until, &rec); err != nil {
+				return err
 			}
-			if string(rec.stream) != name || rec.revision != lo+uint64(k) || (ref.size > 0 && rec.size != ref.size) {
+			if string(rec.stream) != name || rec.revision != a.rev || (a.ref.size > 0 && rec.size != a.ref.size) {
 				switch {
 				case p.fi == nil:
-					return nil, &CorruptionError{Segment: p.seg.name, Offset: int64(ref.pos - p.seg.base), Reason: "indexed record belongs to another stream or revision"}
+					return &CorruptionError{Segment: p.seg.name, Offset: int64(a.ref.pos - p.seg.base), Reason: "indexed record belongs to another stream or revision"}
 				case !careful && string(rec.stream) != name:
-					return nil, errOtherStream
+					return errOtherStream
 				}
-				return nil, &indexDamagedError{p.fi, p.fi.entriesPage, "entry does not match its record"}
+				return &indexDamagedError{p.fi, p.fi.entriesPage, "entry does not match its record"}
 			}
-			p.checked = true
-			out = append(out, rd.event(&rec))
+			out[k] = rd.event(&rec)
 		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	if len(out) == 0 {
 		// Nothing in range: the stream exists if one of its parts is it.
