@@ -484,8 +484,8 @@ func TestMachineCrashDuringScavenge(t *testing.T) {
 		crashed := fs.Crashed()
 		s.Close()
 		fs.Crash(rng)
-		if crashed == (err == nil) {
-			t.Fatalf("round %d: crashed %v, scavenge error %v", round, crashed, err)
+		if !crashed && err != nil {
+			t.Fatalf("round %d: scavenge failed without a crash: %v", round, err)
 		}
 		s, err = embedded.Open("/data", f.opts)
 		if err != nil {
