@@ -145,6 +145,13 @@ type verifier struct {
 	// gaps and removed heads, the checks that need every marker.
 	seals    []sealRef
 	deferred uint64
+	// preloaded holds, per audit stream whose markers were read ahead of
+	// the scan (see preload), the first revision not read then; its markers
+	// before it are not taken again when the scan meets them. broken marks
+	// the audit streams whose read-ahead met a problem (the scan reports it
+	// in its place).
+	preloaded map[string]uint64
+	broken    map[string]bool
 }
 
 // Verify reads the whole store in global order and checks every stream's
@@ -167,8 +174,12 @@ type verifier struct {
 // kept event's own hash must still recompute. A seal may name a head that
 // retention removed since: it must lie inside a marker run, and a run that
 // ends at it must record the sealed hash. Markers are appended long after
-// the events they cover, so these checks wait until the whole log has been
-// read; of the problems found, the first in log order is returned.
+// the events they cover: the gap checks wait until the whole log has been
+// read, and at the first removed head a seal names, the markers of its audit
+// stream are read ahead so that removed heads are checked at once (old seals
+// name many heads retention removed since; keeping them all until the end
+// would grow with the store's age). Of the problems found, the first in log
+// order is returned.
 func Verify(ctx context.Context, store eventstore.Store, pub ed25519.PublicKey, opts VerifyOptions) (Report, error) {
 	var rep Report
 	if len(pub) != ed25519.PublicKeySize {
@@ -179,13 +190,15 @@ func Verify(ctx context.Context, store eventstore.Store, pub ed25519.PublicKey, 
 		pageSize = 1024
 	}
 	v := &verifier{
-		store:   store,
-		pub:     pub,
-		rep:     &rep,
-		audits:  map[string]*auditState{},
-		streams: map[string]*streamState{},
-		runs:    map[string][]runSpan{},
-		claims:  map[string]map[uint64]claim{},
+		store:     store,
+		pub:       pub,
+		rep:       &rep,
+		audits:    map[string]*auditState{},
+		streams:   map[string]*streamState{},
+		runs:      map[string][]runSpan{},
+		claims:    map[string]map[uint64]claim{},
+		preloaded: map[string]uint64{},
+		broken:    map[string]bool{},
 	}
 	var from eventstore.Position
 	for {
@@ -265,6 +278,9 @@ func (v *verifier) event(ctx context.Context, ev *eventstore.RecordedEvent) erro
 			v.rep.SealedUpTo = to
 		}
 	case TruncatedEventType:
+		if next, ok := v.preloaded[ev.StreamID]; ok && ev.Revision < next {
+			return nil // taken, and counted, by preload
+		}
 		if err := v.checkMarker(ev); err != nil {
 			return err
 		}
@@ -524,7 +540,8 @@ func (v *verifier) checkSeal(ctx context.Context, ev *eventstore.RecordedEvent) 
 		return eventstore.Start, bad("seal #%d names previous seal %q, but the previous seal of this stream is #%d %q: a seal was removed or reordered", sl.Seq, sl.Prev, prev.seq, prev.hash)
 	}
 	ref := -1
-	removed := func(h Head) {
+	var removed func(h Head) error
+	deferHead := func(h Head) {
 		if ref < 0 {
 			v.seals = append(v.seals, sealRef{stream: ev.StreamID, revision: ev.Revision, position: ev.Position, seq: sl.Seq})
 			ref = len(v.seals) - 1
@@ -537,6 +554,20 @@ func (v *verifier) checkSeal(ctx context.Context, ev *eventstore.RecordedEvent) 
 		st.heads = append(st.heads, removedHead{order: v.deferred, rev: h.Revision, hash: h.Hash, seal: ref})
 		v.deferred++
 	}
+	// With the seal's audit stream's markers read ahead (at the first
+	// removed head it names), a removed head is checked at once instead of
+	// waiting, in memory, for the end: old seals name many heads that
+	// retention removed since.
+	removed = func(h Head) error {
+		if err := v.preload(ctx, ev.StreamID); err != nil {
+			return err
+		}
+		if v.broken[ev.StreamID] {
+			deferHead(h)
+			return nil
+		}
+		return v.checkRemoved(h.Stream, h.Revision, h.Hash, sealRef{stream: ev.StreamID, revision: ev.Revision, position: ev.Position, seq: sl.Seq})
+	}
 	for _, h := range sl.Heads {
 		if want := AuditStream(h.Stream); want != ev.StreamID {
 			return eventstore.Start, bad("names stream %s, which is sealed in %s", h.Stream, want)
@@ -545,7 +576,9 @@ func (v *verifier) checkSeal(ctx context.Context, ev *eventstore.RecordedEvent) 
 		if st == nil || h.Revision >= st.next {
 			// Not met before the seal: removed, which markers appended
 			// later must account for.
-			removed(h)
+			if err := removed(h); err != nil {
+				return eventstore.Start, err
+			}
 			continue
 		}
 		stored := st.last
@@ -557,7 +590,9 @@ func (v *verifier) checkSeal(ctx context.Context, ev *eventstore.RecordedEvent) 
 			}
 			if len(evs) == 0 || evs[0].Revision != h.Revision {
 				// Removed: a later revision (or none) comes first.
-				removed(h)
+				if err := removed(h); err != nil {
+					return eventstore.Start, err
+				}
 				continue
 			}
 			stored, pos = evs[0].Hash, evs[0].Position
@@ -604,11 +639,61 @@ func (v *verifier) checkHead(ctx context.Context, stream string, st *streamState
 		}
 		// Removed while Verify ran.
 	}
-	if ok, _ := v.covered(stream, h.rev, h.rev); !ok {
-		return missing("events were removed and no signed truncation marker covers them")
+	return v.checkRemoved(stream, h.rev, h.hash, by)
+}
+
+// checkRemoved checks a head that seal by named and the log no longer
+// holds: marker runs must cover it, and one that ends at it must record
+// the sealed hash. The runs are merged (mergeRuns).
+func (v *verifier) checkRemoved(stream string, rev uint64, sealed eventstore.Hash, by sealRef) error {
+	if ok, _ := v.covered(stream, rev, rev); !ok {
+		return &MismatchError{Stream: stream, Revision: rev, Reason: fmt.Sprintf("sealed by %s revision %d (seal #%d) but missing from the log: events were removed and no signed truncation marker covers them", by.stream, by.revision, by.seq)}
 	}
-	if c, ok := v.claims[stream][h.rev+1]; ok && c.hash != h.hash {
-		return &MismatchError{Stream: stream, Revision: h.rev, Reason: fmt.Sprintf("the truncation marker at %s revision %d records its hash as %s, not the hash %s sealed by %s revision %d (seal #%d)", c.marker.StreamID, c.marker.Revision, c.hash, h.hash, by.stream, by.revision, by.seq)}
+	if c, ok := v.claims[stream][rev+1]; ok && c.hash != sealed {
+		return &MismatchError{Stream: stream, Revision: rev, Reason: fmt.Sprintf("the truncation marker at %s revision %d records its hash as %s, not the hash %s sealed by %s revision %d (seal #%d)", c.marker.StreamID, c.marker.Revision, c.hash, sealed, by.stream, by.revision, by.seq)}
 	}
+	return nil
+}
+
+// preload reads the markers of an audit stream ahead of the scan, once,
+// when one of its seals names a removed head (markers come long after the
+// seals in the log). A marker that does not check marks the stream broken:
+// its removed heads then wait for the end, and the scan reports the marker
+// where it lies.
+func (v *verifier) preload(ctx context.Context, audit string) error {
+	if _, ok := v.preloaded[audit]; ok || v.broken[audit] {
+		return nil
+	}
+	const page = 1024
+	// The scan already took the markers before the seal being checked.
+	start := uint64(0)
+	if st := v.streams[audit]; st != nil {
+		start = st.next
+	}
+	next := start // the first revision not read
+	count := uint64(0)
+	for {
+		evs, err := v.store.ReadStream(ctx, audit, next, page)
+		if err != nil {
+			return fmt.Errorf("seal: verify: read the markers of %s: %w", audit, err)
+		}
+		for i := range evs {
+			ev := &evs[i]
+			if isMarker(ev) {
+				if v.checkMarker(ev) != nil {
+					v.broken[audit] = true
+					return nil
+				}
+				count++
+			}
+			next = ev.Revision + 1
+		}
+		if len(evs) < page {
+			break
+		}
+	}
+	v.preloaded[audit] = next
+	v.rep.Truncations += count
+	v.mergeRuns()
 	return nil
 }
