@@ -40,10 +40,15 @@ type bench struct {
 
 // run runs every step, recording what it measured in the results (also
 // when a step fails).
-func (b *bench) run(ctx context.Context) (*results, error) {
+// setup prepares the clock, the results and the monitor of a run.
+func (b *bench) setup() {
 	b.clock = &fillClock{span: span, total: b.cfg.Events, issued: &b.issued}
 	b.res = newResults(b.cfg, b.w, b.dir)
 	b.mon = newMonitor()
+}
+
+func (b *bench) run(ctx context.Context) (*results, error) {
+	b.setup()
 	monCtx, stopMon := context.WithCancel(ctx)
 	defer stopMon()
 	go b.mon.run(monCtx, 100*time.Millisecond)
@@ -102,9 +107,7 @@ func (b *bench) run(ctx context.Context) (*results, error) {
 
 // readsOnly opens a kept store and times the reads alone.
 func (b *bench) readsOnly(ctx context.Context) (*results, error) {
-	b.clock = &fillClock{span: span, total: b.cfg.Events, issued: &b.issued}
-	b.res = newResults(b.cfg, b.w, b.dir)
-	b.mon = newMonitor()
+	b.setup()
 	s, err := embedded.Open(b.dir, b.opts())
 	if err != nil {
 		return b.res, err

@@ -41,8 +41,7 @@ func (e *memStream) head() head {
 // revisions must follow on within the segment.
 func (m *memIndex) add(seg *segment, off int64, r *parsedRecord) error {
 	if r.gap {
-		m.all = append(m.all, r.position)
-		m.gaps++
+		m.addGap(r.position)
 		return nil
 	}
 	e := m.streams[string(r.stream)]
@@ -60,6 +59,12 @@ func (m *memIndex) add(seg *segment, off int64, r *parsedRecord) error {
 		m.created++
 	}
 	return nil
+}
+
+// addGap indexes a gap record at position pos: a record in no stream.
+func (m *memIndex) addGap(pos uint64) {
+	m.all = append(m.all, pos)
+	m.gaps++
 }
 
 // head is what appends need of a stream: its last revision and the hash of

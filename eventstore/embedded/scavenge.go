@@ -358,24 +358,18 @@ func (sc *scavenger) head(ctx context.Context, name string, last uint64) (uint64
 		return 0, err
 	}
 	defer s.closeMu.RUnlock()
-	s.mu.RLock()
-	h, found, ok, _ := s.memHead(name)
-	memFrom, segs := s.memFrom, s.segs
-	s.mu.RUnlock()
-	if !ok {
-		var err error
-		if h, found, err = s.diskHead(ctx, name, segs, memFrom); err != nil {
-			return 0, err
-		}
+	h, err := s.lookupHead(ctx, name)
+	if err != nil {
+		return 0, err
 	}
-	if !found {
+	if !h.found {
 		return 0, fmt.Errorf("stream %q not found while looking up its head", name)
 	}
 	if len(sc.heads) >= maxHeadMemo {
 		clear(sc.heads) // a cache: bounded, whatever the number of streams
 	}
-	sc.heads[name] = h.rev
-	return h.rev, nil
+	sc.heads[name] = h.head.rev
+	return h.head.rev, nil
 }
 
 // rewrite writes the segment without the records marked removed, reports
@@ -417,15 +411,8 @@ func (sc *scavenger) rewrite(ctx context.Context, seg *segment, fi *fileIndex, i
 		if gapStart < 0 {
 			return nil
 		}
-		g := encodeGap(seg.base+uint64(gapStart), int(end-gapStart))
-		var rec parsedRecord
-		if err := parseRecord(g, seg.base+uint64(gapStart), &rec); err != nil {
-			return err
-		}
-		if err := m.add(next, gapStart, &rec); err != nil {
-			return err
-		}
-		err := w.write(g, gapStart)
+		m.addGap(seg.base + uint64(gapStart))
+		err := w.write(encodeGap(seg.base+uint64(gapStart), int(end-gapStart)), gapStart)
 		gapStart = -1
 		return err
 	}

@@ -452,18 +452,28 @@ type headHint struct {
 // in the index files, and attaches it to the request as a hint for the
 // writer. The caller holds closeMu (R).
 func (s *Store) resolveHead(ctx context.Context, req *appendReq) error {
+	hint, err := s.lookupHead(ctx, req.stream)
+	if err != nil {
+		return fmt.Errorf("embedded: append to %q: %w", req.stream, err)
+	}
+	req.hint = hint
+	return nil
+}
+
+// lookupHead finds a stream's head in the writer's memory, or else in the
+// index files. The caller holds closeMu (R).
+func (s *Store) lookupHead(ctx context.Context, name string) (headHint, error) {
 	s.mu.RLock()
-	h, found, ok, _ := s.memHead(req.stream)
+	h, found, ok, _ := s.memHead(name)
 	asOf, durable, memFrom, segs := s.active.base, s.durable, s.memFrom, s.segs
 	s.mu.RUnlock()
 	if !ok {
 		var err error
-		if h, found, err = s.diskHead(ctx, req.stream, segs, memFrom); err != nil {
-			return fmt.Errorf("embedded: append to %q: %w", req.stream, err)
+		if h, found, err = s.diskHead(ctx, name, segs, memFrom); err != nil {
+			return headHint{}, err
 		}
 	}
-	req.hint = headHint{set: true, asOf: asOf, durable: durable, found: found, head: h}
-	return nil
+	return headHint{set: true, asOf: asOf, durable: durable, found: found, head: h}, nil
 }
 
 // memHead looks a stream's head up in the writer's memory: the active
