@@ -540,7 +540,6 @@ func (v *verifier) checkSeal(ctx context.Context, ev *eventstore.RecordedEvent) 
 		return eventstore.Start, bad("seal #%d names previous seal %q, but the previous seal of this stream is #%d %q: a seal was removed or reordered", sl.Seq, sl.Prev, prev.seq, prev.hash)
 	}
 	ref := -1
-	var removed func(h Head) error
 	deferHead := func(h Head) {
 		if ref < 0 {
 			v.seals = append(v.seals, sealRef{stream: ev.StreamID, revision: ev.Revision, position: ev.Position, seq: sl.Seq})
@@ -558,7 +557,7 @@ func (v *verifier) checkSeal(ctx context.Context, ev *eventstore.RecordedEvent) 
 	// removed head it names), a removed head is checked at once instead of
 	// waiting, in memory, for the end: old seals name many heads that
 	// retention removed since.
-	removed = func(h Head) error {
+	removed := func(h Head) error {
 		if err := v.preload(ctx, ev.StreamID); err != nil {
 			return err
 		}
