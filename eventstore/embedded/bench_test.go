@@ -2,13 +2,17 @@ package embedded_test
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/binary"
 	"errors"
 	"fmt"
+	"hash/crc32"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -41,7 +45,8 @@ func benchDir(b *testing.B) string {
 // directories).
 type syncCounter struct {
 	vfs.OS
-	syncs atomic.Int64
+	syncs    atomic.Int64
+	syncTime atomic.Int64 // nanoseconds spent in file syncs
 }
 
 func (c *syncCounter) OpenFile(name string, flag int, perm uint32) (vfs.File, error) {
@@ -67,7 +72,10 @@ func (f countedFile) Sync() error {
 	if os.Getenv("SOCLEDGER_BENCH_NOSYNC") != "" {
 		return nil
 	}
-	return f.File.Sync()
+	start := time.Now()
+	err := f.File.Sync()
+	f.c.syncTime.Add(int64(time.Since(start)))
+	return err
 }
 
 func payload(n int) []byte {
@@ -185,8 +193,9 @@ func BenchmarkAppendConcurrent(b *testing.B) {
 	for i := range streams {
 		streams[i] = fmt.Sprintf("alert-acme.a%d", i)
 	}
+	floor := turnaroundFloor(appenders, size+200)
 	b.ReportAllocs()
-	base := c.syncs.Load()
+	base, baseTime, baseCPU := c.syncs.Load(), c.syncTime.Load(), processCPU()
 	elapsed := runConcurrent(b, appenders, func(w int, i int64) {
 		ev := eventstore.EventData{Type: "alert.raised", Data: data}
 		if _, err := s.Append(ctx, streams[i%int64(len(streams))], eventstore.Any, ev); err != nil {
@@ -198,6 +207,73 @@ func BenchmarkAppendConcurrent(b *testing.B) {
 	b.ReportMetric(float64(single.Microseconds()), "fsync-1-µs")
 	b.ReportMetric(float64(group.Microseconds()), "fsync-64-µs")
 	b.ReportMetric(0.8*appenders/group.Seconds(), "target-events/s")
+	b.ReportMetric(float64(processCPU()-baseCPU)/float64(b.N)/1e3, "cpu-µs/op")
+	b.ReportMetric(float64(floor.Microseconds()), "floor-µs")
+	// What a store with no cost of its own could reach here: every cycle
+	// is at least a group's fsync plus the floor.
+	b.ReportMetric(appenders/(group+floor).Seconds(), "ceiling-events/s")
+	// Where a cycle goes: the store's own syncs, and the time between them
+	// (acknowledging a group, the appenders coming back, the next write),
+	// when the disk has nothing to do.
+	if syncs := c.syncs.Load() - base; syncs > 0 {
+		own := time.Duration(c.syncTime.Load()-baseTime) / time.Duration(syncs)
+		b.ReportMetric(float64(own.Microseconds()), "sync-µs")
+		b.ReportMetric(float64((elapsed/time.Duration(syncs) - own).Microseconds()), "between-syncs-µs")
+	}
+}
+
+// turnaroundFloor measures, on this machine, the least time between an
+// fsync that acknowledges n appenders and the moment all n are back with
+// their next record, whatever the store does: n goroutines parked on one
+// channel are woken at once (one close), and each copies a record of size
+// bytes, computes its SHA-256 and CRC-32C (what every append must) and
+// queues it. Each round starts after an idle pause, as after an fsync.
+func turnaroundFloor(n, size int) time.Duration {
+	const rounds = 1000
+	data := payload(size)
+	queue := make(chan []byte, n)
+	wake := make([]chan struct{}, rounds)
+	for r := range wake {
+		wake[r] = make(chan struct{})
+	}
+	var wg sync.WaitGroup
+	for range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			rec := make([]byte, 0, size+sha256.Size+4)
+			for r := range rounds {
+				<-wake[r]
+				rec = append(rec[:0], data...)
+				sum := sha256.Sum256(rec)
+				rec = binary.LittleEndian.AppendUint32(append(rec, sum[:]...), crc32.Checksum(rec, castagnoli))
+				queue <- rec
+			}
+		}()
+	}
+	var total time.Duration
+	for r := range rounds {
+		time.Sleep(150 * time.Microsecond) // everyone parked, as during an fsync
+		start := time.Now()
+		close(wake[r])
+		for range n {
+			<-queue
+		}
+		total += time.Since(start)
+	}
+	wg.Wait()
+	return total / rounds
+}
+
+var castagnoli = crc32.MakeTable(crc32.Castagnoli)
+
+// processCPU returns the CPU time (user and system) the process has used.
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 func BenchmarkAppendSerial(b *testing.B) {
