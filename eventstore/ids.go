@@ -72,6 +72,7 @@ func ChainHash(stream string, seq uint64, eventType string, data, metadata []byt
 type ChainHasher struct {
 	h   hash.Hash
 	buf []byte
+	sum []byte
 }
 
 // ChainContent is the saved SHA-256 state after an event's content.
@@ -119,7 +120,6 @@ func (c *ChainHasher) Link(content ChainContent, stream string, seq uint64, prev
 	b = append(b, prev[:]...)
 	c.h.Write(b)
 	c.buf = b
-	var out Hash
-	c.h.Sum(out[:0])
-	return out
+	c.sum = c.h.Sum(c.sum[:0]) // into a kept buffer: a local array would escape through the interface
+	return Hash(c.sum)
 }

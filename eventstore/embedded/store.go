@@ -375,22 +375,7 @@ func (s *Store) Append(ctx context.Context, stream string, expected eventstore.E
 	if s.readOnly {
 		return eventstore.AppendResult{}, fmt.Errorf("embedded: append to %q: %w", stream, eventstore.ErrReadOnly)
 	}
-	// Events without an ID get a random one. Those can never be retried
-	// (the caller does not know the ID), so the writer does not look them up
-	// or remember them in the idempotency window.
-	evs := events
-	var generated []bool
-	for i := range events {
-		if events[i].EventID.IsZero() {
-			if generated == nil {
-				evs = slices.Clone(events) // never write to the caller's slice
-				generated = make([]bool, len(events))
-			}
-			evs[i].EventID = eventstore.NewEventID()
-			generated[i] = true
-		}
-	}
-	req := newAppendReq(ctx, stream, expected, evs, generated)
+	req := newAppendReq(ctx, stream, expected, events)
 	res, err := s.append(ctx, req)
 	req.release()
 	return res, err

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"path"
 	"runtime"
+	"slices"
 	"sync"
 	"time"
 
@@ -25,6 +26,7 @@ type appendReq struct {
 	// generated[i] reports that event i's ID was made by the store (nil:
 	// none was); such an event cannot be a retry.
 	generated []bool
+	genBuf    []bool // generated's storage, kept with the pooled request
 	records   []byte // the prepared records, back to back
 	contents  []byte // their content hash states, back to back
 	prepared  []preparedEvent
@@ -50,11 +52,28 @@ type appendResp struct {
 
 var reqPool = sync.Pool{New: func() any { return &appendReq{done: make(chan appendResp, 1)} }}
 
-func newAppendReq(ctx context.Context, stream string, expected eventstore.ExpectedRevision, events []eventstore.EventData, generated []bool) *appendReq {
+// newAppendReq prepares an append. It copies the caller's events (never
+// writing to the caller's slice), and gives each event without an ID a
+// random one. Those can never be retried (the caller does not know the ID),
+// so the writer neither looks them up nor remembers them in the idempotency
+// window.
+func newAppendReq(ctx context.Context, stream string, expected eventstore.ExpectedRevision, events []eventstore.EventData) *appendReq {
 	r := reqPool.Get().(*appendReq)
-	r.ctx, r.stream, r.expected, r.events, r.generated = ctx, stream, expected, events, generated
+	r.ctx, r.stream, r.expected = ctx, stream, expected
+	r.events, r.generated = append(r.events[:0], events...), nil
+	for i := range r.events {
+		if r.events[i].EventID.IsZero() {
+			if r.generated == nil {
+				r.generated = slices.Grow(r.genBuf[:0], len(events))[:len(events)]
+				clear(r.generated)
+				r.genBuf = r.generated
+			}
+			r.events[i].EventID = eventstore.NewEventID()
+			r.generated[i] = true
+		}
+	}
 	r.records, r.contents, r.prepared = r.records[:0], r.contents[:0], r.prepared[:0]
-	for _, ev := range events {
+	for _, ev := range r.events {
 		off, coff := len(r.records), len(r.contents)
 		var crc uint32
 		r.records, crc = prepareRecord(r.records, ev.EventID, stream, ev.Type, ev.Data, ev.Metadata)
@@ -66,9 +85,11 @@ func newAppendReq(ctx context.Context, stream string, expected eventstore.Expect
 
 // release returns r to the pool once its appender has the answer.
 func (r *appendReq) release() {
-	r.ctx, r.events, r.generated, r.hint = nil, nil, nil, headHint{}
+	clear(r.events) // keep none of the caller's data alive
+	r.ctx, r.events, r.generated, r.hint = nil, r.events[:0], nil, headHint{}
 	if cap(r.records) > 1<<20 {
-		r.records, r.contents, r.prepared = nil, nil, nil // do not keep a large append's buffers
+		// do not keep a large append's buffers
+		r.records, r.contents, r.prepared, r.events, r.genBuf = nil, nil, nil, nil, nil
 	}
 	reqPool.Put(r)
 }
@@ -104,6 +125,10 @@ type writer struct {
 	flushPos []uint64 // positions of the records in buf
 	pending  map[string]*pendingStream
 	order    []*pendingStream
+	// pendKept are pendingStream entries reused from group to group; the
+	// first pendUsed belong to the group being built.
+	pendKept []*pendingStream
+	pendUsed int
 	replies  []reply
 	hasher   eventstore.ChainHasher
 	created  int64
@@ -234,7 +259,6 @@ func (w *writer) state(r *appendReq) *pendingStream {
 		return p
 	}
 	s := w.s // only the writer changes the head memory: no lock needed to read it
-	p := &pendingStream{name: stream, rev: -1}
 	h, found, ok, e := s.memHead(stream)
 	if !ok {
 		if !r.hint.set || (r.hint.asOf < s.memFrom && s.touched[s.slot(stream)] >= r.hint.durable) {
@@ -242,6 +266,7 @@ func (w *writer) state(r *appendReq) *pendingStream {
 		}
 		h, found = r.hint.head, r.hint.found
 	}
+	p := w.newPending(stream)
 	if e != nil {
 		p.entry, p.name = e, e.name
 	}
@@ -251,6 +276,31 @@ func (w *writer) state(r *appendReq) *pendingStream {
 	p.first = uint64(p.rev + 1)
 	w.pending[stream] = p
 	w.order = append(w.order, p)
+	return p
+}
+
+// pendingKept is how many pendingStream entries the writer keeps for the
+// next groups: enough for a group of single-event appends, no more.
+const pendingKept = 256
+
+// newPending returns a blank pendingStream for this group, reusing one of an
+// earlier group where it can (flush resets them).
+func (w *writer) newPending(stream string) *pendingStream {
+	if w.pendUsed < len(w.pendKept) {
+		p := w.pendKept[w.pendUsed]
+		w.pendUsed++
+		positions := p.positions[:0]
+		if cap(positions) > 1024 {
+			positions = nil // a large batch's: do not keep it
+		}
+		*p = pendingStream{name: stream, rev: -1, positions: positions}
+		return p
+	}
+	p := &pendingStream{name: stream, rev: -1}
+	if len(w.pendKept) < pendingKept {
+		w.pendKept = append(w.pendKept, p)
+		w.pendUsed++
+	}
 	return p
 }
 
@@ -372,6 +422,7 @@ func (w *writer) flush() {
 	w.flushPos = w.flushPos[:0]
 	clear(w.pending)
 	w.order = w.order[:0]
+	w.pendUsed = 0
 	failed := s.failed.Load()
 	for i, rp := range w.replies {
 		if failed != nil && rp.resp.err == nil {

@@ -34,6 +34,9 @@ func testRoundTrip(t *testing.T, s *suite) {
 
 	res1 := mustAppend(t, ctx, st, stream, eventstore.NoStream, first...)
 	res2 := mustAppend(t, ctx, st, stream, eventstore.Exact(res1.Revision), second...)
+	if !second[0].EventID.IsZero() {
+		t.Errorf("Append wrote the EventID it generated into the caller's slice (%s): a caller that sends the same events again would now send them as retries", second[0].EventID)
+	}
 
 	got := mustReadStream(t, ctx, st, stream)
 	appended := append(slices.Clone(first), second...)
