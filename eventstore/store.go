@@ -99,6 +99,13 @@ type EventData struct {
 }
 
 // RecordedEvent is an event as the store recorded it.
+//
+// Data and Metadata of events a read returns may share memory with the
+// other events read at the same time (the embedded store hands out slices
+// of its read buffer, up to 256 KiB, instead of copying each event). They
+// are never changed afterwards, but a consumer that keeps one for long, in
+// a projection's state for example, should keep a copy (bytes.Clone) or it
+// keeps the whole buffer alive.
 type RecordedEvent struct {
 	EventID  EventID
 	Type     string
