@@ -934,7 +934,7 @@ func (s *Store) ReadAll(ctx context.Context, from eventstore.Position, max int, 
 	if max <= 0 {
 		max = defaultPageSize
 	}
-	page, _, err := s.readAll(ctx, from, cursor{}, max, maxScanPerPage, filter)
+	page, _, err := s.readAll(ctx, from, cursor{}, max, maxScanPerPage, filter, nil)
 	return page, err
 }
 
@@ -951,7 +951,7 @@ type cursor struct {
 // read one after another: in a segment they lie back to back, and a sealed
 // segment's data ends where the next segment begins. The caller holds
 // closeMu (R).
-func (s *Store) readAll(ctx context.Context, from eventstore.Position, next cursor, max, maxScan int, filter eventstore.Filter) (eventstore.Page, cursor, error) {
+func (s *Store) readAll(ctx context.Context, from eventstore.Position, next cursor, max, maxScan int, filter eventstore.Filter, rc *readerCache) (eventstore.Page, cursor, error) {
 	s.mu.RLock()
 	segs := s.segs
 	durable := s.durable
@@ -962,7 +962,8 @@ func (s *Store) readAll(ctx context.Context, from eventstore.Position, next curs
 		page.AtEnd = true
 		return page, cursor{}, nil
 	}
-	rd := newChunkReader(segs, s.maxAppendSize)
+	rd := rc.reader(segs, era, s.maxAppendSize)
+	defer rd.clip(durable)
 	pos := next.pos
 	if pos == 0 || next.era != era {
 		var ok bool
@@ -1208,6 +1209,40 @@ type chunkReader struct {
 
 func newChunkReader(segs []*segment, maxAppend int) *chunkReader {
 	return &chunkReader{segs: segs, maxBody: maxAppend}
+}
+
+// clip forgets what the buffer holds at or beyond durable (the durable end
+// when the bytes were read): a reader kept for a later read must read those
+// bytes again once they are durable.
+func (c *chunkReader) clip(durable uint64) {
+	if c.seg == nil {
+		return
+	}
+	if lim := int64(durable - c.seg.base); c.bufOff+int64(len(c.buf)) > lim {
+		c.buf = c.buf[:max(0, lim-c.bufOff)]
+	}
+}
+
+// readerCache keeps a chunkReader from one read to the next of a
+// subscription's pages: the rest of the chunk one page read serves the next
+// page, instead of being read (and allocated) again. A retention pass
+// (a new era) rewrites segments, so the reader is not kept across one.
+type readerCache struct {
+	rd  *chunkReader
+	era uint64
+}
+
+// reader returns the kept reader, or a new one (always a new one for a nil
+// cache), for the segments segs.
+func (rc *readerCache) reader(segs []*segment, era uint64, maxAppend int) *chunkReader {
+	if rc == nil {
+		return newChunkReader(segs, maxAppend)
+	}
+	if rc.rd == nil || rc.era != era {
+		rc.rd, rc.era = newChunkReader(segs, maxAppend), era
+	}
+	rc.rd.segs, rc.rd.at = segs, nil // segments may have been added since
+	return rc.rd
 }
 
 func (c *chunkReader) segmentFor(pos uint64) *segment {

@@ -24,6 +24,9 @@ type subscription struct {
 	buf      []eventstore.Message
 	head     int
 	caughtUp bool
+	// reader is kept from page to page while catching up, and let go at
+	// the end of the log so a waiting subscription holds no read buffer.
+	reader readerCache
 
 	closeOnce sync.Once
 	closed    chan struct{}
@@ -110,7 +113,7 @@ func (sub *subscription) fill() (bool, error) {
 	if err := s.beginRead(sub.ctx); err != nil {
 		return false, fmt.Errorf("embedded: subscription: %w", err)
 	}
-	page, next, err := s.readAll(sub.ctx, sub.pos, sub.next, subscriptionPage, maxScanPerPage, sub.filter)
+	page, next, err := s.readAll(sub.ctx, sub.pos, sub.next, subscriptionPage, maxScanPerPage, sub.filter, &sub.reader)
 	s.closeMu.RUnlock()
 	if err != nil {
 		return false, err
@@ -128,6 +131,9 @@ func (sub *subscription) fill() (bool, error) {
 		sub.buf = append(sub.buf, eventstore.Message{Kind: eventstore.Checkpoint, Position: page.Checkpoint})
 	}
 	sub.pos, sub.next = page.Checkpoint, next
+	if page.AtEnd {
+		sub.reader = readerCache{}
+	}
 	if page.AtEnd && !sub.caughtUp {
 		sub.caughtUp = true
 		sub.buf = append(sub.buf, eventstore.Message{Kind: eventstore.CaughtUp, Position: page.Checkpoint})
